@@ -1,0 +1,2 @@
+/** JMH benchmarks of shmkit. */
+package io.shmkit.bench;

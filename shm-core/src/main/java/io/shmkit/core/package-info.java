@@ -1,0 +1,2 @@
+/** Named shared-memory segments with typed contents. */
+package io.shmkit.core;
