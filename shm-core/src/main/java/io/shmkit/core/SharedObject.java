@@ -1,0 +1,95 @@
+package io.shmkit.core;
+
+import java.lang.foreign.MemorySegment;
+
+/**
+ * A typed view of one named segment, mapped into this process.
+ *
+ * <p><b>Thread safety.</b> Objects are safe to share between threads; each accessor documents
+ * its memory ordering (plain accessors give none, as plain Java fields). <b>Process
+ * safety.</b> Every process that attaches to the same name sees the same bytes; the ordered
+ * and atomic accessors order those bytes across processes exactly as they do across threads.
+ *
+ * <p><b>Lifetime.</b> {@link #close()} unmaps at once, in every thread; any later access,
+ * through this object or through a view it returned, throws {@link IllegalStateException}
+ * naming the segment, never a crash. Closing does not remove the name: see
+ * {@link SegmentDirectory#unlink(String)}.
+ */
+public abstract sealed class SharedObject implements AutoCloseable
+        permits SharedValue, SharedArray, SharedStructBase, SharedMemory {
+    final SegmentFile file;
+
+    SharedObject(SegmentFile file) {
+        this.file = file;
+    }
+
+    /** The segment name. */
+    public final String name() {
+        return file.name;
+    }
+
+    /** What the segment header says. */
+    public final SegmentInfo info() {
+        return file.info;
+    }
+
+    /** Whether this process attached read-only. */
+    public final boolean isReadOnly() {
+        return file.readOnly;
+    }
+
+    /** Whether {@link #close()} was called. */
+    public final boolean isClosed() {
+        return file.isClosed();
+    }
+
+    /**
+     * The data as a memory segment, without copying: for bulk operations, vectorized code or
+     * interop. Read-only if attached read-only; unusable after {@link #close()}.
+     */
+    public final MemorySegment asSegment() {
+        if (file.isClosed()) {
+            throw file.closedFailure();
+        }
+        return file.data;
+    }
+
+    /**
+     * Writes changed pages to the storage device, for segments in a persistent
+     * {@link SegmentDirectory}; on {@code /dev/shm} it has nothing to do. No-op if read-only.
+     */
+    public final void force() {
+        file.force();
+    }
+
+    /** Unmaps the segment; idempotent. The name and the data stay for other processes. */
+    @Override
+    public final void close() {
+        file.close();
+    }
+
+    /** E.g. {@code SharedDoubleArray[xs, f64 x 4, read-write: 1.0, 2.0, 3.0, 4.0]}. */
+    @Override
+    public final String toString() {
+        String head = getClass().getSimpleName() + "[" + name() + ", " + file.info.layout()
+                + (file.info.kind() == SegmentKind.ARRAY || file.info.kind() == SegmentKind.STRUCT_ARRAY
+                        ? " x " + file.info.elementCount() : "");
+        if (file.isClosed()) {
+            return head + ", closed]";
+        }
+        try {
+            return head + (isReadOnly() ? ", read-only" : "") + ": " + preview() + "]";
+        } catch (IllegalStateException closedMeanwhile) {
+            return head + ", closed]";
+        }
+    }
+
+    /** A short rendering of the contents for {@link #toString()}. */
+    abstract String preview();
+
+    static final int PREVIEW_ELEMENTS = 8;
+
+    static String previewSuffix(long length) {
+        return length > PREVIEW_ELEMENTS ? ", ... (" + (length - PREVIEW_ELEMENTS) + " more)" : "";
+    }
+}
