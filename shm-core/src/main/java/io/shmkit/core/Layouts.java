@@ -37,7 +37,8 @@ import java.util.regex.Pattern;
  *
  * <p><b>Layout text.</b> {@link #describe(MemoryLayout)} renders a layout in the grammar of
  * {@code docs/format.md}, e.g. {@code Point{x:f64@0,y:f64@8}#16}: struct name, fields as
- * {@code name:type@offset}, and {@code #size}. Two layouts are interchangeable exactly when
+ * {@code name:type@offset}, and {@code #size}; nested structs are unnamed, as in
+ * {@code Line{from:{x:f64@0,y:f64@8}#16@0,to:{x:f64@0,y:f64@8}#16@16}#32}. Two layouts are interchangeable exactly when
  * their texts are equal.
  */
 public final class Layouts {
@@ -149,11 +150,15 @@ public final class Layouts {
      */
     public static String describe(MemoryLayout layout) {
         StringBuilder sb = new StringBuilder();
-        describe(layout, sb);
+        describe(layout, sb, true);
         return sb.toString();
     }
 
-    private static void describe(MemoryLayout layout, StringBuilder sb) {
+    /**
+     * Only the outermost struct is named: in FFM a member's name is its field name, so nested
+     * structs are described by their fields alone, as C sees them.
+     */
+    private static void describe(MemoryLayout layout, StringBuilder sb, boolean outermost) {
         switch (layout) {
             case ValueLayout value -> sb.append(scalarCode(value));
             case SequenceLayout sequence -> {
@@ -163,29 +168,31 @@ public final class Layouts {
                     dims.add(s.elementCount());
                     element = s.elementLayout();
                 }
-                describe(element, sb);
+                describe(element, sb, outermost);
                 dims.forEach(n -> sb.append('[').append(n).append(']'));
             }
             case StructLayout struct -> {
-                String name = struct.name().orElse("struct");
-                checkIdentifier(name, "struct name");
+                String name = outermost ? struct.name().orElse("") : "";
+                if (!name.isEmpty()) {
+                    checkIdentifier(name, "struct name");
+                }
                 sb.append(name).append('{');
                 long offset = 0;
                 boolean first = true;
                 for (MemoryLayout member : struct.memberLayouts()) {
                     if (!(member instanceof PaddingLayout)) {
                         String field = member.name().orElseThrow(() -> new IllegalArgumentException(
-                                "member of " + name + " has no name: " + member));
+                                "member of " + (name.isEmpty() ? "a struct" : name) + " has no name: " + member));
                         checkIdentifier(field, "field name in " + name);
                         sb.append(first ? "" : ",").append(field).append(':');
-                        describe(member, sb);
+                        describe(member, sb, false);
                         sb.append('@').append(offset);
                         first = false;
                     }
                     offset += member.byteSize();
                 }
                 if (first) {
-                    throw new IllegalArgumentException("struct " + name + " has no named fields");
+                    throw new IllegalArgumentException("struct " + layout + " has no named fields");
                 }
                 sb.append("}#").append(struct.byteSize());
             }

@@ -185,7 +185,10 @@ final class SegmentFile {
         while (head.hasRemaining() && channel.read(head, head.position()) > 0) {
             // read until full or end of file
         }
-        return MemorySegment.ofArray(head.array()).asSlice(0, head.position());
+        // A byte[] heap segment allows only byte-aligned access; a long[] one is 8-aligned like the file.
+        MemorySegment aligned = MemorySegment.ofArray(new long[(head.position() + 7) / 8]);
+        MemorySegment.copy(MemorySegment.ofArray(head.array()), 0, aligned, 0, head.position());
+        return aligned.asSlice(0, head.position());
     }
 
     /**
@@ -234,7 +237,10 @@ final class SegmentFile {
         if (e instanceof IllegalStateException && closed.get()) {
             return new IllegalStateException(prefix + "is closed", e);
         }
-        if (e instanceof UnsupportedOperationException && readOnly) {
+        // FFM reports a write to a read-only mapping as IllegalArgumentException; views handed to
+        // callers keep that JDK behaviour, shmkit's own accessors say what happened.
+        if (readOnly && (e instanceof UnsupportedOperationException
+                || (e instanceof IllegalArgumentException && String.valueOf(e.getMessage()).contains("read-only")))) {
             return new UnsupportedOperationException(prefix + "is attached read-only; writes are not allowed", e);
         }
         if (e instanceof IndexOutOfBoundsException) {

@@ -95,7 +95,13 @@ public abstract sealed class StructField {
     }
 
     private static MemoryLayout select(String segment, StructLayout layout, String path) {
+        // select() takes only open sequence elements: the type is the same at every index
         MemoryLayout.PathElement[] elements = parse(segment, path);
+        for (int i = 0; i < elements.length; i++) {
+            if (elements[i].toString().startsWith("sequenceElement(")) {
+                elements[i] = MemoryLayout.PathElement.sequenceElement();
+            }
+        }
         try {
             return layout.select(elements);
         } catch (IllegalArgumentException | IndexOutOfBoundsException e) {

@@ -1,0 +1,164 @@
+package io.shmkit.core;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.lang.foreign.MemoryLayout;
+import java.lang.foreign.StructLayout;
+import java.lang.foreign.ValueLayout;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+class StructsTest extends SegmentTestSupport {
+    record Point(double x, double y) {}
+    record Point3(double x, double y, double z) {}
+    record Line(Point from, byte tag, Point to) {}
+    record Sample(int id, @Length(8) String label, @Length(3) double[] xs, @Length(2) Point[] corners, boolean ok, char unit) {}
+    record Counter(long hits, int misses, float ratio, short s, byte b) {}
+
+    @Test
+    void pointArrayAsInTheCourseExercise() {
+        List<Point> initial = List.of(new Point(1, -6), new Point(-5, 2), new Point(2, 9));
+        try (var points = SharedStructArray.create(dir, "points", Point.class, initial)) {
+            assertEquals(3, points.length());
+            assertEquals(16, points.stride());
+            assertEquals(initial, points.toList());
+            // a.x **= 2 in place, for every element, with no allocation
+            StructField.OfDouble x = points.doubleField("x");
+            for (long i = 0; i < points.length(); i++) {
+                x.set(i, x.get(i) * x.get(i));
+            }
+            assertEquals(List.of(new Point(1, -6), new Point(25, 2), new Point(4, 9)), points.toList());
+            assertEquals(new Point(25, 2), points.get(1));
+        }
+    }
+
+    @Test
+    void recordsWithNestedArraysAndStringsRoundTrip() {
+        Sample s = new Sample(7, "volts", new double[] {1.5, 2.5, 3.5}, new Point[] {new Point(0, 1), new Point(2, 3)}, true, 'V');
+        try (var samples = SharedStructArray.create(dir, "samples", Sample.class, 2)) {
+            samples.set(1, s);
+            Sample back = samples.get(1);
+            assertEquals(7, back.id());
+            assertEquals("volts", back.label());
+            assertArrayEquals(s.xs(), back.xs());
+            assertArrayEquals(s.corners(), back.corners());
+            assertTrue(back.ok());
+            assertEquals('V', back.unit());
+            Sample zero = samples.get(0);
+            assertEquals("", zero.label());
+            assertEquals(new Point(0, 0), zero.corners()[1]);
+            assertEquals(2.5, samples.doubleField("xs[1]").get(1));
+            assertEquals(3.0, samples.doubleField("corners[1].y").get(1));
+            assertEquals(samples.fieldOffset("corners") + 16 + 8, samples.fieldOffset("corners[1].y"));
+        }
+    }
+
+    @Test
+    void aStringOfExactlyTheLengthHasNoTerminatorAndALongerOneIsRefusedWithoutPartialWrite() {
+        try (var samples = SharedStructArray.create(dir, "s", Sample.class, 1)) {
+            Sample full = new Sample(1, "12345678", new double[3], new Point[] {new Point(0, 0), new Point(0, 0)}, false, 'a');
+            samples.set(0, full);
+            assertEquals("12345678", samples.get(0).label());
+            Sample tooLong = new Sample(2, "123456789", new double[3], new Point[] {new Point(0, 0), new Point(0, 0)}, false, 'b');
+            var e = assertThrows(IllegalArgumentException.class, () -> samples.set(0, tooLong));
+            assertEquals("Sample.label holds at most 8 bytes; \"123456789\" is 9 bytes in UTF-8", e.getMessage());
+            assertEquals(1, samples.get(0).id(), "the id written before the label was not stored");
+            Sample shortArray = new Sample(3, "x", new double[2], new Point[] {new Point(0, 0), new Point(0, 0)}, false, 'c');
+            assertTrue(assertThrows(IllegalArgumentException.class, () -> samples.set(0, shortArray)).getMessage()
+                    .startsWith("Sample.xs has length 2; the layout holds exactly 3"));
+            assertThrows(NullPointerException.class, () -> samples.set(0, null));
+            assertThrows(NullPointerException.class, () -> samples.set(0, new Sample(4, null, new double[3], new Point[2], false, 'd')));
+            assertEquals(full.label(), samples.get(0).label());
+        }
+    }
+
+    @Test
+    void singleStructWithAtomicFields() {
+        try (var c = SharedStruct.create(dir, "c", Counter.class, new Counter(1, 2, 0.5f, (short) 3, (byte) 4))) {
+            assertEquals(new Counter(1, 2, 0.5f, (short) 3, (byte) 4), c.get());
+            StructField.OfLong hits = c.longField("hits");
+            assertEquals(1, hits.getAndAdd(0, 10));
+            assertTrue(hits.compareAndSet(0, 11, 20));
+            assertEquals(20, hits.getVolatile(0));
+            StructField.OfInt misses = c.intField("misses");
+            assertEquals(2, misses.getAndAdd(0, 1));
+            assertTrue(misses.compareAndSet(0, 3, 30));
+            c.floatField("ratio").set(0, 0.25f);
+            c.shortField("s").set(0, (short) -1);
+            c.byteField("b").set(0, (byte) -2);
+            assertEquals(new Counter(20, 30, 0.25f, (short) -1, (byte) -2), c.get());
+            assertEquals("SharedStruct[c, Counter{hits:i64@0,misses:i32@8,ratio:f32@12,s:i16@16,b:i8@18}#24: "
+                    + "Counter[hits=20, misses=30, ratio=0.25, s=-1, b=-2]]", c.toString());
+        }
+    }
+
+    @Test
+    void fieldAccessorsCheckTypeNameAndIndex() {
+        try (var points = SharedStructArray.create(dir, "pts", Point.class, 2)) {
+            assertEquals("segment 'pts': field 'x' is f64, not long",
+                    assertThrows(IllegalArgumentException.class, () -> points.longField("x")).getMessage());
+            assertTrue(assertThrows(IllegalArgumentException.class, () -> points.doubleField("w")).getMessage()
+                    .startsWith("segment 'pts': no field 'w' in Point{x:f64@0,y:f64@8}#16"));
+            assertThrows(IllegalArgumentException.class, () -> points.doubleField("x["));
+            var x = points.doubleField("x");
+            var e = assertThrows(IndexOutOfBoundsException.class, () -> x.get(2));
+            assertTrue(e.getMessage().startsWith("segment 'pts' (Point{x:f64@0,y:f64@8}#16 x 2): Index 2 out of bounds for length 2"), e.getMessage());
+            assertThrows(IndexOutOfBoundsException.class, () -> x.set(-1, 0));
+            assertThrows(IndexOutOfBoundsException.class, () -> x.get(Long.MIN_VALUE / 8 + 1), "an index whose offset wraps is still caught");
+            assertThrows(IndexOutOfBoundsException.class, () -> points.get(2));
+            assertThrows(IndexOutOfBoundsException.class, () -> points.set(-1, new Point(0, 0)));
+        }
+    }
+
+    @Test
+    void wrongLayoutOnAttachIsReportedFieldByField() {
+        try (var points = SharedStructArray.create(dir, "points", Point.class, 3)) {
+            var e = assertThrows(SegmentLayoutException.class, () -> SharedStructArray.open(dir, "points", Point3.class));
+            assertEquals("segment 'points' holds STRUCT_ARRAY Point{x:f64@0,y:f64@8}#16 x 3 (element size 16), requested "
+                    + "STRUCT_ARRAY Point3{x:f64@0,y:f64@8,z:f64@16}#24 (element size 24): "
+                    + "field 'z' (f64@16) is missing in the segment", e.getMessage());
+            assertThrows(SegmentLayoutException.class, () -> SharedStruct.open(dir, "points", Point.class));
+            assertThrows(SegmentLayoutException.class, () -> SharedDoubleArray.open(dir, "points"));
+        }
+    }
+
+    @Test
+    void explicitStructLayoutWithCustomPaddingIsAccepted() {
+        // A C struct with 8 reserved bytes between its fields: { double x; char reserved[8]; double y; }
+        StructLayout c = MemoryLayout.structLayout(
+                ValueLayout.JAVA_DOUBLE.withName("x"), MemoryLayout.paddingLayout(8), ValueLayout.JAVA_DOUBLE.withName("y")).withName("Point");
+        try (var points = SharedStructArray.create(dir, "padded", Point.class, c, 2)) {
+            points.set(1, new Point(3, 4));
+            assertEquals(24, points.stride());
+            assertEquals(16, points.fieldOffset("y"));
+            assertEquals(4.0, points.asSegment().get(ValueLayout.JAVA_DOUBLE, 24 + 16));
+            assertEquals("Point{x:f64@0,y:f64@16}#24", points.info().layout());
+            try (var again = SharedStructArray.open(dir, "padded", Point.class, c, Access.READ_ONLY)) {
+                assertEquals(new Point(3, 4), again.get(1));
+            }
+            assertThrows(SegmentLayoutException.class, () -> SharedStructArray.open(dir, "padded", Point.class));
+        }
+        StructLayout missing = MemoryLayout.structLayout(ValueLayout.JAVA_DOUBLE.withName("x")).withName("Point");
+        assertTrue(assertThrows(IllegalArgumentException.class, () -> SharedStructArray.create(dir, "m", Point.class, missing, 1))
+                .getMessage().startsWith("Point.y has no member named 'y'"));
+        StructLayout wrongType = MemoryLayout.structLayout(ValueLayout.JAVA_DOUBLE.withName("x"), ValueLayout.JAVA_LONG.withName("y")).withName("Point");
+        assertTrue(assertThrows(IllegalArgumentException.class, () -> SharedStructArray.create(dir, "w", Point.class, wrongType, 1))
+                .getMessage().startsWith("Point.y is double but the layout member is"));
+        assertFalse(dir.exists("m") || dir.exists("w"), "a refused layout creates nothing");
+    }
+
+    @Test
+    void nestedRecordsAndSingleStructAttach() {
+        try (var line = SharedStruct.create(dir, "line", Line.class, new Line(new Point(1, 2), (byte) 9, new Point(3, 4)));
+             var other = SharedStruct.open(dir, "line", Line.class)) {
+            assertEquals(new Line(new Point(1, 2), (byte) 9, new Point(3, 4)), other.get());
+            other.doubleField("to.y").set(0, 40);
+            assertEquals(40, line.get().to().y());
+            assertEquals(24 + 8, line.fieldOffset("to.y"));
+        }
+    }
+}
