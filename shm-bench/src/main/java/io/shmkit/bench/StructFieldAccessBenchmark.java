@@ -1,0 +1,169 @@
+package io.shmkit.bench;
+
+import io.shmkit.core.SegmentDirectory;
+import io.shmkit.core.SharedDoubleArray;
+import io.shmkit.core.SharedStructArray;
+import io.shmkit.core.StructField;
+import java.lang.foreign.MemoryLayout;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.lang.invoke.VarHandle;
+import java.util.concurrent.TimeUnit;
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Fork;
+import org.openjdk.jmh.annotations.Level;
+import org.openjdk.jmh.annotations.Measurement;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Param;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.TearDown;
+import org.openjdk.jmh.annotations.Warmup;
+
+/**
+ * Does shmkit's typed access cost anything over hand-written FFM offsets? One pass over
+ * {@code size} Point(x, y) structs in a /dev/shm segment (64 Ki structs = 1 MiB, cache-resident
+ * so that access overhead, not memory bandwidth, is measured). Compare within one run:
+ * {@code fieldSum / handWrittenSum} is the overhead of {@link StructField}; {@code recordSum}
+ * shows the allocating record path; {@code arraySum / rawArraySum} the same question for
+ * {@link SharedDoubleArray}.
+ *
+ * <p>Run: {@code java -jar shm-bench/target/benchmarks.jar StructFieldAccess}
+ */
+@State(Scope.Thread)
+@BenchmarkMode(Mode.AverageTime)
+@OutputTimeUnit(TimeUnit.MICROSECONDS)
+@Warmup(iterations = 3, time = 1)
+@Measurement(iterations = 5, time = 1)
+@Fork(1)
+public class StructFieldAccessBenchmark {
+    public record Point(double x, double y) {}
+
+    @Param({"65536"})
+    public int size;
+
+    private SegmentDirectory shm;
+    private String pointsName;
+    private String arrayName;
+    private SharedStructArray<Point> points;
+    private SharedDoubleArray doubles;
+    private StructField.OfDouble x;
+    private MemorySegment pointsRaw;
+    private MemorySegment doublesRaw;
+    private VarHandle xHandle;
+
+    @Setup(Level.Trial)
+    public void setUp() {
+        shm = SegmentDirectory.shm();
+        pointsName = "shmkit-bench-points-" + ProcessHandle.current().pid();
+        arrayName = "shmkit-bench-doubles-" + ProcessHandle.current().pid();
+        points = SharedStructArray.create(shm, pointsName, Point.class, size);
+        doubles = SharedDoubleArray.create(shm, arrayName, size);
+        for (int i = 0; i < size; i++) {
+            points.set(i, new Point(i, -i));
+            doubles.set(i, i);
+        }
+        x = points.doubleField("x");
+        pointsRaw = points.asSegment();
+        doublesRaw = doubles.asSegment();
+        xHandle = MemoryLayout.sequenceLayout(size, points.layout())
+                .varHandle(MemoryLayout.PathElement.sequenceElement(), MemoryLayout.PathElement.groupElement("x"));
+    }
+
+    @TearDown(Level.Trial)
+    public void tearDown() {
+        points.close();
+        doubles.close();
+        shm.unlink(pointsName);
+        shm.unlink(arrayName);
+    }
+
+    @Benchmark
+    public double fieldSum() {
+        StructField.OfDouble field = x;
+        long n = field.length();
+        double sum = 0;
+        for (long i = 0; i < n; i++) {
+            sum += field.get(i);
+        }
+        return sum;
+    }
+
+    @Benchmark
+    public double handWrittenSum() {
+        MemorySegment segment = pointsRaw;
+        long n = size;
+        double sum = 0;
+        for (long i = 0; i < n; i++) {
+            sum += segment.get(ValueLayout.JAVA_DOUBLE, i * 16);
+        }
+        return sum;
+    }
+
+    @Benchmark
+    public double layoutVarHandleSum() {
+        MemorySegment segment = pointsRaw;
+        VarHandle handle = xHandle;
+        long n = size;
+        double sum = 0;
+        for (long i = 0; i < n; i++) {
+            sum += (double) handle.get(segment, 0L, i);
+        }
+        return sum;
+    }
+
+    @Benchmark
+    public double recordSum() {
+        SharedStructArray<Point> array = points;
+        long n = array.length();
+        double sum = 0;
+        for (long i = 0; i < n; i++) {
+            sum += array.get(i).x();
+        }
+        return sum;
+    }
+
+    @Benchmark
+    public void fieldScale() {
+        StructField.OfDouble field = x;
+        long n = field.length();
+        for (long i = 0; i < n; i++) {
+            field.set(i, field.get(i) * 1.0000001);
+        }
+    }
+
+    @Benchmark
+    public void handWrittenScale() {
+        MemorySegment segment = pointsRaw;
+        long n = size;
+        for (long i = 0; i < n; i++) {
+            long offset = i * 16;
+            segment.set(ValueLayout.JAVA_DOUBLE, offset, segment.get(ValueLayout.JAVA_DOUBLE, offset) * 1.0000001);
+        }
+    }
+
+    @Benchmark
+    public double arraySum() {
+        SharedDoubleArray array = doubles;
+        long n = array.length();
+        double sum = 0;
+        for (long i = 0; i < n; i++) {
+            sum += array.get(i);
+        }
+        return sum;
+    }
+
+    @Benchmark
+    public double rawArraySum() {
+        MemorySegment segment = doublesRaw;
+        long n = size;
+        double sum = 0;
+        for (long i = 0; i < n; i++) {
+            sum += segment.get(ValueLayout.JAVA_DOUBLE, i * 8);
+        }
+        return sum;
+    }
+}

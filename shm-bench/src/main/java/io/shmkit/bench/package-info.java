@@ -1,2 +1,0 @@
-/** JMH benchmarks of shmkit. */
-package io.shmkit.bench;
