@@ -27,7 +27,9 @@ import org.openjdk.jmh.annotations.Warmup;
  * Does shmkit's typed access cost anything over hand-written FFM offsets? One pass over
  * {@code size} Point(x, y) structs in a /dev/shm segment (64 Ki structs = 1 MiB, cache-resident
  * so that access overhead, not memory bandwidth, is measured). Compare within one run:
- * {@code fieldSum / handWrittenSum} is the overhead of {@link StructField}; {@code recordSum}
+ * {@code fieldSum / handWrittenSum} and {@code fieldScale / handWrittenScale} are the overhead
+ * of a {@link StructField} held in a static final, {@code fieldScaleNotStatic} shows what
+ * holding it elsewhere costs in a loop that stores; {@code recordSum}
  * shows the allocating record path; {@code arraySum / rawArraySum} the same question for
  * {@link SharedDoubleArray}.
  *
@@ -42,6 +44,9 @@ import org.openjdk.jmh.annotations.Warmup;
 public class StructFieldAccessBenchmark {
     public record Point(double x, double y) {}
 
+    /** As the docs say: field accessors live in static finals, like VarHandles. */
+    private static final StructField.OfDouble X = StructField.ofDouble(Point.class, "x");
+
     @Param({"65536"})
     public int size;
 
@@ -50,7 +55,7 @@ public class StructFieldAccessBenchmark {
     private String arrayName;
     private SharedStructArray<Point> points;
     private SharedDoubleArray doubles;
-    private StructField.OfDouble x;
+    private StructField.OfDouble xInField;
     private MemorySegment pointsRaw;
     private MemorySegment doublesRaw;
     private VarHandle xHandle;
@@ -66,7 +71,7 @@ public class StructFieldAccessBenchmark {
             points.set(i, new Point(i, -i));
             doubles.set(i, i);
         }
-        x = points.doubleField("x");
+        xInField = StructField.ofDouble(Point.class, "x");
         pointsRaw = points.asSegment();
         doublesRaw = doubles.asSegment();
         xHandle = MemoryLayout.sequenceLayout(size, points.layout())
@@ -83,11 +88,11 @@ public class StructFieldAccessBenchmark {
 
     @Benchmark
     public double fieldSum() {
-        StructField.OfDouble field = x;
-        long n = field.length();
+        SharedStructArray<Point> array = points;
+        long n = array.length();
         double sum = 0;
         for (long i = 0; i < n; i++) {
-            sum += field.get(i);
+            sum += X.get(array, i);
         }
         return sum;
     }
@@ -128,10 +133,21 @@ public class StructFieldAccessBenchmark {
 
     @Benchmark
     public void fieldScale() {
-        StructField.OfDouble field = x;
-        long n = field.length();
+        SharedStructArray<Point> array = points;
+        long n = array.length();
         for (long i = 0; i < n; i++) {
-            field.set(i, field.get(i) * 1.0000001);
+            X.set(array, i, X.get(array, i) * 1.0000001);
+        }
+    }
+
+    /** The same loop with the accessor in an instance field: what not following the docs costs. */
+    @Benchmark
+    public void fieldScaleNotStatic() {
+        SharedStructArray<Point> array = points;
+        StructField.OfDouble field = xInField;
+        long n = array.length();
+        for (long i = 0; i < n; i++) {
+            field.set(array, i, field.get(array, i) * 1.0000001);
         }
     }
 

@@ -11,11 +11,12 @@ import java.util.Objects;
  *
  * <pre>{@code
  * record Point(double x, double y) {}
+ * static final StructField.OfDouble X = StructField.ofDouble(Point.class, "x");
+ *
  * try (var points = SharedStructArray.create(SegmentDirectory.shm(), "points", Point.class, 3)) {
  *     points.set(0, new Point(1, -6));           // copies the record in
  *     Point p = points.get(0);                   // copies a new record out
- *     StructField.OfDouble x = points.doubleField("x");
- *     x.set(0, x.get(0) * x.get(0));             // in place, no allocation
+ *     X.set(points, 0, X.get(points, 0) * 2);    // in place, no allocation
  * }
  * }</pre>
  *

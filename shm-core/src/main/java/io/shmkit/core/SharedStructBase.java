@@ -4,8 +4,8 @@ import java.lang.foreign.MemorySegment;
 import java.lang.foreign.StructLayout;
 
 /**
- * What {@link SharedStruct} and {@link SharedStructArray} share: the record codec and the
- * zero-allocation {@link StructField} accessors.
+ * What {@link SharedStruct} and {@link SharedStructArray} share: the record codec, and what
+ * the zero-allocation {@link StructField} accessors need.
  *
  * @param <T> the record type
  */
@@ -14,6 +14,7 @@ public abstract sealed class SharedStructBase<T extends Record> extends SharedOb
     final MemorySegment data;
     final long stride;
     final long count;
+    final String layoutText;
 
     SharedStructBase(SegmentFile file, RecordCodec<T> codec) {
         super(file);
@@ -21,6 +22,7 @@ public abstract sealed class SharedStructBase<T extends Record> extends SharedOb
         this.data = file.data;
         this.stride = file.info.elementSize();
         this.count = file.info.elementCount();
+        this.layoutText = file.info.layout().intern();
     }
 
     static <T extends Record> RecordCodec<T> codec(Class<T> type, StructLayout layout) {
@@ -57,47 +59,19 @@ public abstract sealed class SharedStructBase<T extends Record> extends SharedOb
      * {@code "from.y"} or {@code "samples[3]"}.
      */
     public final long fieldOffset(String path) {
-        return StructField.offsetOf(name(), codec.layout, path);
+        return StructField.offsetOf(codec.layout, path);
     }
 
-    /** A {@code boolean} field accessor; see {@link StructField}. */
-    public final StructField.OfBoolean booleanField(String path) {
-        return new StructField.OfBoolean(file, data, StructField.resolve(name(), codec.layout, path, boolean.class), stride, count, path);
-    }
-
-    /** A {@code byte} field accessor; see {@link StructField}. */
-    public final StructField.OfByte byteField(String path) {
-        return new StructField.OfByte(file, data, StructField.resolve(name(), codec.layout, path, byte.class), stride, count, path);
-    }
-
-    /** A {@code short} field accessor; see {@link StructField}. */
-    public final StructField.OfShort shortField(String path) {
-        return new StructField.OfShort(file, data, StructField.resolve(name(), codec.layout, path, short.class), stride, count, path);
-    }
-
-    /** A {@code char} field accessor; see {@link StructField}. */
-    public final StructField.OfChar charField(String path) {
-        return new StructField.OfChar(file, data, StructField.resolve(name(), codec.layout, path, char.class), stride, count, path);
-    }
-
-    /** An {@code int} field accessor; see {@link StructField}. */
-    public final StructField.OfInt intField(String path) {
-        return new StructField.OfInt(file, data, StructField.resolve(name(), codec.layout, path, int.class), stride, count, path);
-    }
-
-    /** A {@code long} field accessor; see {@link StructField}. */
-    public final StructField.OfLong longField(String path) {
-        return new StructField.OfLong(file, data, StructField.resolve(name(), codec.layout, path, long.class), stride, count, path);
-    }
-
-    /** A {@code float} field accessor; see {@link StructField}. */
-    public final StructField.OfFloat floatField(String path) {
-        return new StructField.OfFloat(file, data, StructField.resolve(name(), codec.layout, path, float.class), stride, count, path);
-    }
-
-    /** A {@code double} field accessor; see {@link StructField}. */
-    public final StructField.OfDouble doubleField(String path) {
-        return new StructField.OfDouble(file, data, StructField.resolve(name(), codec.layout, path, double.class), stride, count, path);
+    /**
+     * The number of structs, after checking that a {@link StructField} made for
+     * {@code layoutText} fits this segment. Interned texts make the check one comparison.
+     */
+    final long count(String accessorLayoutText) {
+        if (accessorLayoutText != layoutText && !accessorLayoutText.equals(layoutText)) {
+            throw new IllegalArgumentException("segment '" + name() + "' holds " + layoutText + "; the field accessor is for "
+                    + accessorLayoutText);
+        }
+        return count;
     }
 
     final T read(long index) {

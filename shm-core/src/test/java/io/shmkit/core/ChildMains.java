@@ -49,9 +49,9 @@ final class ChildMains {
                 check(s.valueAsString().equals("hello world"), "string " + s);
                 v.addAndGet(1);
                 xs.set(1, -1.0);
-                StructField.OfDouble x = ps.doubleField("x");
+                StructField.OfDouble x = StructField.ofDouble(StructsTest.Point.class, "x");
                 for (long i = 0; i < ps.length(); i++) {
-                    x.set(i, x.get(i) * x.get(i));
+                    x.set(ps, i, x.get(ps, i) * x.get(ps, i));
                 }
                 s.setValue("bye");
                 System.out.println("child saw and changed " + v + " " + xs + " " + ps + " " + s);

@@ -19,6 +19,8 @@ class StructsTest extends SegmentTestSupport {
     record Sample(int id, @Length(8) String label, @Length(3) double[] xs, @Length(2) Point[] corners, boolean ok, char unit) {}
     record Counter(long hits, int misses, float ratio, short s, byte b) {}
 
+    static final StructField.OfDouble X = StructField.ofDouble(Point.class, "x");
+
     @Test
     void pointArrayAsInTheCourseExercise() {
         List<Point> initial = List.of(new Point(1, -6), new Point(-5, 2), new Point(2, 9));
@@ -27,9 +29,8 @@ class StructsTest extends SegmentTestSupport {
             assertEquals(16, points.stride());
             assertEquals(initial, points.toList());
             // a.x **= 2 in place, for every element, with no allocation
-            StructField.OfDouble x = points.doubleField("x");
             for (long i = 0; i < points.length(); i++) {
-                x.set(i, x.get(i) * x.get(i));
+                X.set(points, i, X.get(points, i) * X.get(points, i));
             }
             assertEquals(List.of(new Point(1, -6), new Point(25, 2), new Point(4, 9)), points.toList());
             assertEquals(new Point(25, 2), points.get(1));
@@ -51,8 +52,10 @@ class StructsTest extends SegmentTestSupport {
             Sample zero = samples.get(0);
             assertEquals("", zero.label());
             assertEquals(new Point(0, 0), zero.corners()[1]);
-            assertEquals(2.5, samples.doubleField("xs[1]").get(1));
-            assertEquals(3.0, samples.doubleField("corners[1].y").get(1));
+            assertEquals(2.5, StructField.ofDouble(Sample.class, "xs[1]").get(samples, 1));
+            assertEquals(3.0, StructField.ofDouble(Sample.class, "corners[1].y").get(samples, 1));
+            assertEquals('V', StructField.ofChar(Sample.class, "unit").get(samples, 1));
+            assertTrue(StructField.ofBoolean(Sample.class, "ok").get(samples, 1));
             assertEquals(samples.fieldOffset("corners") + 16 + 8, samples.fieldOffset("corners[1].y"));
         }
     }
@@ -80,16 +83,17 @@ class StructsTest extends SegmentTestSupport {
     void singleStructWithAtomicFields() {
         try (var c = SharedStruct.create(dir, "c", Counter.class, new Counter(1, 2, 0.5f, (short) 3, (byte) 4))) {
             assertEquals(new Counter(1, 2, 0.5f, (short) 3, (byte) 4), c.get());
-            StructField.OfLong hits = c.longField("hits");
-            assertEquals(1, hits.getAndAdd(0, 10));
-            assertTrue(hits.compareAndSet(0, 11, 20));
-            assertEquals(20, hits.getVolatile(0));
-            StructField.OfInt misses = c.intField("misses");
-            assertEquals(2, misses.getAndAdd(0, 1));
-            assertTrue(misses.compareAndSet(0, 3, 30));
-            c.floatField("ratio").set(0, 0.25f);
-            c.shortField("s").set(0, (short) -1);
-            c.byteField("b").set(0, (byte) -2);
+            StructField.OfLong hits = StructField.ofLong(Counter.class, "hits");
+            assertEquals(1, hits.getAndAdd(c, 0, 10));
+            assertTrue(hits.compareAndSet(c, 0, 11, 20));
+            assertEquals(20, hits.getVolatile(c, 0));
+            StructField.OfInt misses = StructField.ofInt(Counter.class, "misses");
+            assertEquals(2, misses.getAndAdd(c, 0, 1));
+            assertTrue(misses.compareAndSet(c, 0, 3, 29));
+            misses.setVolatile(c, 0, 30);
+            StructField.ofFloat(Counter.class, "ratio").set(c, 0, 0.25f);
+            StructField.ofShort(Counter.class, "s").set(c, 0, (short) -1);
+            StructField.ofByte(Counter.class, "b").set(c, 0, (byte) -2);
             assertEquals(new Counter(20, 30, 0.25f, (short) -1, (byte) -2), c.get());
             assertEquals("SharedStruct[c, Counter{hits:i64@0,misses:i32@8,ratio:f32@12,s:i16@16,b:i8@18}#24: "
                     + "Counter[hits=20, misses=30, ratio=0.25, s=-1, b=-2]]", c.toString());
@@ -99,16 +103,25 @@ class StructsTest extends SegmentTestSupport {
     @Test
     void fieldAccessorsCheckTypeNameAndIndex() {
         try (var points = SharedStructArray.create(dir, "pts", Point.class, 2)) {
-            assertEquals("segment 'pts': field 'x' is f64, not long",
-                    assertThrows(IllegalArgumentException.class, () -> points.longField("x")).getMessage());
-            assertTrue(assertThrows(IllegalArgumentException.class, () -> points.doubleField("w")).getMessage()
-                    .startsWith("segment 'pts': no field 'w' in Point{x:f64@0,y:f64@8}#16"));
-            assertThrows(IllegalArgumentException.class, () -> points.doubleField("x["));
-            var x = points.doubleField("x");
-            var e = assertThrows(IndexOutOfBoundsException.class, () -> x.get(2));
+            assertEquals("field 'x' of Point{x:f64@0,y:f64@8}#16 is f64, not long",
+                    assertThrows(IllegalArgumentException.class, () -> StructField.ofLong(Point.class, "x")).getMessage());
+            assertTrue(assertThrows(IllegalArgumentException.class, () -> StructField.ofDouble(Point.class, "w")).getMessage()
+                    .startsWith("no field 'w' in Point{x:f64@0,y:f64@8}#16"));
+            assertThrows(IllegalArgumentException.class, () -> StructField.ofDouble(Point.class, "x["));
+            StructField.OfDouble x = X;
+            var forged = assertThrows(IllegalArgumentException.class,
+                    () -> new StructField.OfDouble(x.layout(), "x", 8, 16, x.layoutText()));
+            assertTrue(forged.getMessage().startsWith("field 'x' of Point{x:f64@0,y:f64@8}#16 is at offset 0 with stride 16, not 8 and 16"),
+                    forged.getMessage());
+            try (var other = SharedStructArray.create(dir, "p3", Point3.class, 2)) {
+                var wrong = assertThrows(IllegalArgumentException.class, () -> x.get(other, 0));
+                assertEquals("segment 'p3' holds Point3{x:f64@0,y:f64@8,z:f64@16}#24; the field accessor is for Point{x:f64@0,y:f64@8}#16",
+                        wrong.getMessage());
+            }
+            var e = assertThrows(IndexOutOfBoundsException.class, () -> x.get(points, 2));
             assertTrue(e.getMessage().startsWith("segment 'pts' (Point{x:f64@0,y:f64@8}#16 x 2): Index 2 out of bounds for length 2"), e.getMessage());
-            assertThrows(IndexOutOfBoundsException.class, () -> x.set(-1, 0));
-            assertThrows(IndexOutOfBoundsException.class, () -> x.get(Long.MIN_VALUE / 8 + 1), "an index whose offset wraps is still caught");
+            assertThrows(IndexOutOfBoundsException.class, () -> x.set(points, -1, 0));
+            assertThrows(IndexOutOfBoundsException.class, () -> x.get(points, Long.MIN_VALUE / 8 + 1), "an index whose offset wraps is still caught");
             assertThrows(IndexOutOfBoundsException.class, () -> points.get(2));
             assertThrows(IndexOutOfBoundsException.class, () -> points.set(-1, new Point(0, 0)));
         }
@@ -156,7 +169,7 @@ class StructsTest extends SegmentTestSupport {
         try (var line = SharedStruct.create(dir, "line", Line.class, new Line(new Point(1, 2), (byte) 9, new Point(3, 4)));
              var other = SharedStruct.open(dir, "line", Line.class)) {
             assertEquals(new Line(new Point(1, 2), (byte) 9, new Point(3, 4)), other.get());
-            other.doubleField("to.y").set(0, 40);
+            StructField.ofDouble(Line.class, "to.y").set(other, 0, 40);
             assertEquals(40, line.get().to().y());
             assertEquals(24 + 8, line.fieldOffset("to.y"));
         }
