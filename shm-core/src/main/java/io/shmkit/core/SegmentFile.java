@@ -15,6 +15,7 @@ import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.PosixFileAttributeView;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Consumer;
 
 /**
  * One mapped segment file: creation, attach-time validation, the mapping's lifetime, and the
@@ -47,6 +48,15 @@ final class SegmentFile {
     }
 
     static SegmentFile create(SegmentDirectory directory, String name, SegmentSpec spec) {
+        return create(directory, name, spec, data -> { });
+    }
+
+    /**
+     * Creates a segment whose data {@code initializer} fills before the name appears, so no
+     * process can ever see it with anything but its initial contents. If the initializer
+     * throws, nothing is created.
+     */
+    static SegmentFile create(SegmentDirectory directory, String name, SegmentSpec spec, Consumer<MemorySegment> initializer) {
         Path target = directory.pathOf(name);
         byte[] layoutText = spec.layout().getBytes(StandardCharsets.UTF_8);
         if (spec.count() < 0) {
@@ -89,6 +99,7 @@ final class SegmentFile {
                 mapped = channel.map(FileChannel.MapMode.READ_WRITE, 0, totalSize, arena);
             }
             SegmentHeader.write(mapped, spec, layoutText, dataOffset, totalSize);
+            initializer.accept(mapped.asSlice(dataOffset, totalSize - dataOffset));
             try {
                 Files.createLink(target, temp);
             } catch (FileAlreadyExistsException e) {

@@ -40,11 +40,9 @@ public final class SharedBoolean extends SharedValue {
         return new SharedBoolean(SegmentFile.create(directory, name, SPEC));
     }
 
-    /** Creates the value, holding {@code initial}. */
+    /** Creates the value, holding {@code initial} before any other process can see it. */
     public static SharedBoolean create(SegmentDirectory directory, String name, boolean initial) {
-        SharedBoolean value = create(directory, name);
-        value.setVolatile(initial);
-        return value;
+        return new SharedBoolean(SegmentFile.create(directory, name, SPEC, data -> data.set(JAVA_BOOLEAN, 0L, initial)));
     }
 
     /**

@@ -41,11 +41,13 @@ public final class SharedBooleanArray extends SharedArray {
         return new SharedBooleanArray(SegmentFile.create(directory, name, SPEC.withCount(length)));
     }
 
-    /** Creates an array holding a copy of {@code values}. */
+    /** Creates an array holding a copy of {@code values} before any other process can see it. */
     public static SharedBooleanArray create(SegmentDirectory directory, String name, boolean[] values) {
-        SharedBooleanArray array = create(directory, name, values.length);
-        array.copyFrom(values, 0, 0, values.length);
-        return array;
+        return new SharedBooleanArray(SegmentFile.create(directory, name, SPEC.withCount(values.length), data -> {
+            for (int i = 0; i < values.length; i++) {
+                data.set(JAVA_BOOLEAN, i * 1L, values[i]);
+            }
+        }));
     }
 
     /**

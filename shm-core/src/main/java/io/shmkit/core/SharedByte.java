@@ -40,11 +40,9 @@ public final class SharedByte extends SharedValue {
         return new SharedByte(SegmentFile.create(directory, name, SPEC));
     }
 
-    /** Creates the value, holding {@code initial}. */
+    /** Creates the value, holding {@code initial} before any other process can see it. */
     public static SharedByte create(SegmentDirectory directory, String name, byte initial) {
-        SharedByte value = create(directory, name);
-        value.setVolatile(initial);
-        return value;
+        return new SharedByte(SegmentFile.create(directory, name, SPEC, data -> data.set(JAVA_BYTE, 0L, initial)));
     }
 
     /**

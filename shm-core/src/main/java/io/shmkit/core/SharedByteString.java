@@ -32,9 +32,9 @@ public final class SharedByteString extends SharedArray {
      * {@code Array('c', b'hello')} does.
      */
     public static SharedByteString create(SegmentDirectory directory, String name, byte[] initial) {
-        SharedByteString s = create(directory, name, initial.length + 1L);
-        s.setValue(initial);
-        return s;
+        byte[] copy = initial.clone();
+        return new SharedByteString(SegmentFile.create(directory, name, SPEC.withCount(copy.length + 1L),
+                data -> ByteStrings.store(data, 0, copy.length + 1L, copy)));
     }
 
     /** Attaches read-write. */

@@ -40,11 +40,9 @@ public final class SharedChar extends SharedValue {
         return new SharedChar(SegmentFile.create(directory, name, SPEC));
     }
 
-    /** Creates the value, holding {@code initial}. */
+    /** Creates the value, holding {@code initial} before any other process can see it. */
     public static SharedChar create(SegmentDirectory directory, String name, char initial) {
-        SharedChar value = create(directory, name);
-        value.setVolatile(initial);
-        return value;
+        return new SharedChar(SegmentFile.create(directory, name, SPEC, data -> data.set(JAVA_CHAR, 0L, initial)));
     }
 
     /**

@@ -43,11 +43,11 @@ public final class SharedCharArray extends SharedArray {
         return new SharedCharArray(SegmentFile.create(directory, name, SPEC.withCount(length)));
     }
 
-    /** Creates an array holding a copy of {@code values}. */
+    /** Creates an array holding a copy of {@code values} before any other process can see it. */
     public static SharedCharArray create(SegmentDirectory directory, String name, char[] values) {
-        SharedCharArray array = create(directory, name, values.length);
-        array.copyFrom(values, 0, 0, values.length);
-        return array;
+        return new SharedCharArray(SegmentFile.create(directory, name, SPEC.withCount(values.length), data -> {
+            MemorySegment.copy(values, 0, data, JAVA_CHAR, 0, values.length);
+        }));
     }
 
     /**

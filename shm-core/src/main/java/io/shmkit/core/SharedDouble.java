@@ -42,11 +42,9 @@ public final class SharedDouble extends SharedValue {
         return new SharedDouble(SegmentFile.create(directory, name, SPEC));
     }
 
-    /** Creates the value, holding {@code initial}. */
+    /** Creates the value, holding {@code initial} before any other process can see it. */
     public static SharedDouble create(SegmentDirectory directory, String name, double initial) {
-        SharedDouble value = create(directory, name);
-        value.setVolatile(initial);
-        return value;
+        return new SharedDouble(SegmentFile.create(directory, name, SPEC, data -> data.set(JAVA_DOUBLE, 0L, initial)));
     }
 
     /**

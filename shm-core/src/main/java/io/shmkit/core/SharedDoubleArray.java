@@ -43,11 +43,11 @@ public final class SharedDoubleArray extends SharedArray {
         return new SharedDoubleArray(SegmentFile.create(directory, name, SPEC.withCount(length)));
     }
 
-    /** Creates an array holding a copy of {@code values}. */
+    /** Creates an array holding a copy of {@code values} before any other process can see it. */
     public static SharedDoubleArray create(SegmentDirectory directory, String name, double[] values) {
-        SharedDoubleArray array = create(directory, name, values.length);
-        array.copyFrom(values, 0, 0, values.length);
-        return array;
+        return new SharedDoubleArray(SegmentFile.create(directory, name, SPEC.withCount(values.length), data -> {
+            MemorySegment.copy(values, 0, data, JAVA_DOUBLE, 0, values.length);
+        }));
     }
 
     /**

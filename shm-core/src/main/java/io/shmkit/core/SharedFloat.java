@@ -40,11 +40,9 @@ public final class SharedFloat extends SharedValue {
         return new SharedFloat(SegmentFile.create(directory, name, SPEC));
     }
 
-    /** Creates the value, holding {@code initial}. */
+    /** Creates the value, holding {@code initial} before any other process can see it. */
     public static SharedFloat create(SegmentDirectory directory, String name, float initial) {
-        SharedFloat value = create(directory, name);
-        value.setVolatile(initial);
-        return value;
+        return new SharedFloat(SegmentFile.create(directory, name, SPEC, data -> data.set(JAVA_FLOAT, 0L, initial)));
     }
 
     /**

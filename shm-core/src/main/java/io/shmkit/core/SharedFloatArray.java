@@ -43,11 +43,11 @@ public final class SharedFloatArray extends SharedArray {
         return new SharedFloatArray(SegmentFile.create(directory, name, SPEC.withCount(length)));
     }
 
-    /** Creates an array holding a copy of {@code values}. */
+    /** Creates an array holding a copy of {@code values} before any other process can see it. */
     public static SharedFloatArray create(SegmentDirectory directory, String name, float[] values) {
-        SharedFloatArray array = create(directory, name, values.length);
-        array.copyFrom(values, 0, 0, values.length);
-        return array;
+        return new SharedFloatArray(SegmentFile.create(directory, name, SPEC.withCount(values.length), data -> {
+            MemorySegment.copy(values, 0, data, JAVA_FLOAT, 0, values.length);
+        }));
     }
 
     /**

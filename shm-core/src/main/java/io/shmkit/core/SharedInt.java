@@ -42,11 +42,9 @@ public final class SharedInt extends SharedValue {
         return new SharedInt(SegmentFile.create(directory, name, SPEC));
     }
 
-    /** Creates the value, holding {@code initial}. */
+    /** Creates the value, holding {@code initial} before any other process can see it. */
     public static SharedInt create(SegmentDirectory directory, String name, int initial) {
-        SharedInt value = create(directory, name);
-        value.setVolatile(initial);
-        return value;
+        return new SharedInt(SegmentFile.create(directory, name, SPEC, data -> data.set(JAVA_INT, 0L, initial)));
     }
 
     /**

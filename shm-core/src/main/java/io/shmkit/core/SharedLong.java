@@ -42,11 +42,9 @@ public final class SharedLong extends SharedValue {
         return new SharedLong(SegmentFile.create(directory, name, SPEC));
     }
 
-    /** Creates the value, holding {@code initial}. */
+    /** Creates the value, holding {@code initial} before any other process can see it. */
     public static SharedLong create(SegmentDirectory directory, String name, long initial) {
-        SharedLong value = create(directory, name);
-        value.setVolatile(initial);
-        return value;
+        return new SharedLong(SegmentFile.create(directory, name, SPEC, data -> data.set(JAVA_LONG, 0L, initial)));
     }
 
     /**

@@ -40,11 +40,9 @@ public final class SharedShort extends SharedValue {
         return new SharedShort(SegmentFile.create(directory, name, SPEC));
     }
 
-    /** Creates the value, holding {@code initial}. */
+    /** Creates the value, holding {@code initial} before any other process can see it. */
     public static SharedShort create(SegmentDirectory directory, String name, short initial) {
-        SharedShort value = create(directory, name);
-        value.setVolatile(initial);
-        return value;
+        return new SharedShort(SegmentFile.create(directory, name, SPEC, data -> data.set(JAVA_SHORT, 0L, initial)));
     }
 
     /**

@@ -33,17 +33,10 @@ public final class SharedStruct<T extends Record> extends SharedStructBase<T> {
         return new SharedStruct<>(SegmentFile.create(directory, name, spec(codec)), codec);
     }
 
-    /** Creates a struct holding {@code initial}. */
+    /** Creates a struct holding {@code initial} before any other process can see it; if it cannot be stored, nothing is created. */
     public static <T extends Record> SharedStruct<T> create(SegmentDirectory directory, String name, Class<T> type, T initial) {
-        SharedStruct<T> struct = create(directory, name, type);
-        try {
-            struct.set(initial);
-            return struct;
-        } catch (RuntimeException e) {
-            struct.close();
-            directory.unlink(name);
-            throw e;
-        }
+        RecordCodec<T> codec = codec(type, null);
+        return new SharedStruct<>(SegmentFile.create(directory, name, spec(codec), data -> codec.write(data, 0, initial)), codec);
     }
 
     /**

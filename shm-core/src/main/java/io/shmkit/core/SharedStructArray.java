@@ -56,22 +56,20 @@ public final class SharedStructArray<T extends Record> extends SharedStructBase<
         return new SharedStructArray<>(SegmentFile.create(directory, name, spec(codec, length)), codec);
     }
 
-    /** Creates an array holding {@code values}, as {@code Array(Point, [(1, -6), (-5, 2)])}. */
+    /**
+     * Creates an array holding {@code values}, as {@code Array(Point, [(1, -6), (-5, 2)])}; the
+     * name appears only once every struct is written, and not at all if one cannot be stored.
+     */
     public static <T extends Record> SharedStructArray<T> create(SegmentDirectory directory, String name, Class<T> type,
             List<? extends T> values) {
         List<T> copy = List.copyOf(values);
         RecordCodec<T> codec = codec(type, null);
-        SharedStructArray<T> array = new SharedStructArray<>(SegmentFile.create(directory, name, spec(codec, copy.size())), codec);
-        try {
+        long stride = codec.layout.byteSize();
+        return new SharedStructArray<>(SegmentFile.create(directory, name, spec(codec, copy.size()), data -> {
             for (int i = 0; i < copy.size(); i++) {
-                array.set(i, copy.get(i));
+                codec.write(data, i * stride, copy.get(i));
             }
-            return array;
-        } catch (RuntimeException e) {
-            array.close();
-            directory.unlink(name);
-            throw e;
-        }
+        }), codec);
     }
 
     /**

@@ -80,6 +80,17 @@ class StructsTest extends SegmentTestSupport {
     }
 
     @Test
+    void initialContentsAreWrittenBeforeTheNameAppearsAndABadOneCreatesNothing() throws Exception {
+        Sample bad = new Sample(1, "far too long a label", new double[3], new Point[] {new Point(0, 0), new Point(0, 0)}, false, 'x');
+        Sample good = new Sample(2, "ok", new double[3], new Point[] {new Point(0, 0), new Point(0, 0)}, false, 'y');
+        assertThrows(IllegalArgumentException.class, () -> SharedStructArray.create(dir, "bad", Sample.class, List.of(good, bad)));
+        assertThrows(IllegalArgumentException.class, () -> SharedStruct.create(dir, "bad1", Sample.class, bad));
+        try (var files = java.nio.file.Files.list(dir.path())) {
+            assertEquals(List.of(), files.toList(), "neither the name nor a temporary file is left");
+        }
+    }
+
+    @Test
     void singleStructWithAtomicFields() {
         try (var c = SharedStruct.create(dir, "c", Counter.class, new Counter(1, 2, 0.5f, (short) 3, (byte) 4))) {
             assertEquals(new Counter(1, 2, 0.5f, (short) 3, (byte) 4), c.get());
