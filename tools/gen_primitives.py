@@ -7,7 +7,8 @@ tools/templates/*.java.template, as the JDK generates its X-Buffer classes.
 
 Template syntax: $name$ is replaced from the type table below; a line '//#if flag' or
 '//#if !flag' starts a block kept only when the flag holds for the type, '//#else' and
-'//#end' as usual (no nesting).
+'//#end' as usual (no nesting). Per-type templates make one class per type; in a single-file
+template the lines between '//#each' and '//#endeach' are repeated once per type.
 """
 import pathlib
 import sys
@@ -40,6 +41,7 @@ def render(template, t):
         "Op": {"Int": "IntUnaryOperator", "Long": "LongUnaryOperator", "Double": "DoubleUnaryOperator"}.get(name, ""),
         "BinOp": {"Int": "IntBinaryOperator", "Long": "LongBinaryOperator", "Double": "DoubleBinaryOperator"}.get(name, ""),
         "a": "an" if name[0] in "AEIOU" else "a",
+        "A": "An" if name[0] in "AEIOU" else "A",
         "zero": "false" if jtype == "boolean" else "0",
     }
     out, keep = [], [True]
@@ -62,12 +64,20 @@ def render(template, t):
     return "\n".join(out) + "\n"
 
 
+def render_each(template):
+    """Renders a single-file template: '//#each' ... '//#endeach' once per type, the rest once."""
+    before, rest = template.split("//#each\n", 1)
+    body, after = rest.split("//#endeach\n", 1)
+    return before + "\n".join(render(body, t).rstrip("\n") + "\n" for t in TYPES) + after
+
+
 def outputs():
     for template_file, pattern in (("SharedValue.java.template", "Shared%s.java"),
                                    ("SharedArray.java.template", "Shared%sArray.java")):
         template = (TEMPLATES / template_file).read_text()
         for t in TYPES:
             yield OUT / (pattern % t[0]), render(template, t)
+    yield OUT / "StructField.java", render_each((TEMPLATES / "StructField.java.template").read_text())
 
 
 def main():

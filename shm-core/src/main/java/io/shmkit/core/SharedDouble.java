@@ -156,7 +156,7 @@ public final class SharedDouble extends SharedValue {
             double current;
             do {
                 current = (double) VH.getVolatile(data, 0L);
-            } while (!VH.weakCompareAndSet(data, 0L, current, (double) (current + delta)));
+            } while (!VH.weakCompareAndSet(data, 0L, current, current + delta));
             return current;
         } catch (RuntimeException e) {
             throw file.failure(e);
@@ -165,7 +165,7 @@ public final class SharedDouble extends SharedValue {
 
     /** Atomically adds {@code delta}; returns the new value. */
     public double addAndGet(double delta) {
-        return (double) (getAndAdd(delta) + delta);
+        return getAndAdd(delta) + delta;
     }
 
     /**

@@ -157,7 +157,7 @@ public final class SharedDoubleArray extends SharedArray {
             double current;
             do {
                 current = (double) VH.getVolatile(data, offset);
-            } while (!VH.weakCompareAndSet(data, offset, current, (double) (current + delta)));
+            } while (!VH.weakCompareAndSet(data, offset, current, current + delta));
             return current;
         } catch (RuntimeException e) {
             throw file.failure(e);

@@ -154,7 +154,7 @@ public final class SharedFloat extends SharedValue {
             float current;
             do {
                 current = (float) VH.getVolatile(data, 0L);
-            } while (!VH.weakCompareAndSet(data, 0L, current, (float) (current + delta)));
+            } while (!VH.weakCompareAndSet(data, 0L, current, current + delta));
             return current;
         } catch (RuntimeException e) {
             throw file.failure(e);
@@ -163,7 +163,7 @@ public final class SharedFloat extends SharedValue {
 
     /** Atomically adds {@code delta}; returns the new value. */
     public float addAndGet(float delta) {
-        return (float) (getAndAdd(delta) + delta);
+        return getAndAdd(delta) + delta;
     }
 
     @Override

@@ -157,7 +157,7 @@ public final class SharedFloatArray extends SharedArray {
             float current;
             do {
                 current = (float) VH.getVolatile(data, offset);
-            } while (!VH.weakCompareAndSet(data, offset, current, (float) (current + delta)));
+            } while (!VH.weakCompareAndSet(data, offset, current, current + delta));
             return current;
         } catch (RuntimeException e) {
             throw file.failure(e);

@@ -161,12 +161,12 @@ public final class SharedInt extends SharedValue {
 
     /** Atomically adds one; returns the new value. */
     public int incrementAndGet() {
-        return getAndAdd((int) 1) + 1;
+        return getAndAdd(1) + 1;
     }
 
     /** Atomically subtracts one; returns the new value. */
     public int decrementAndGet() {
-        return getAndAdd((int) -1) - 1;
+        return getAndAdd(-1) - 1;
     }
 
     /**

@@ -165,7 +165,7 @@ public final class SharedIntArray extends SharedArray {
 
     /** Atomically adds one to element {@code index}; returns the new value. */
     public int incrementAndGet(long index) {
-        return getAndAdd(index, (int) 1) + 1;
+        return getAndAdd(index, 1) + 1;
     }
 
     /**

@@ -161,12 +161,12 @@ public final class SharedLong extends SharedValue {
 
     /** Atomically adds one; returns the new value. */
     public long incrementAndGet() {
-        return getAndAdd((long) 1) + 1;
+        return getAndAdd(1) + 1;
     }
 
     /** Atomically subtracts one; returns the new value. */
     public long decrementAndGet() {
-        return getAndAdd((long) -1) - 1;
+        return getAndAdd(-1) - 1;
     }
 
     /**

@@ -165,7 +165,7 @@ public final class SharedLongArray extends SharedArray {
 
     /** Atomically adds one to element {@code index}; returns the new value. */
     public long incrementAndGet(long index) {
-        return getAndAdd(index, (long) 1) + 1;
+        return getAndAdd(index, 1) + 1;
     }
 
     /**
