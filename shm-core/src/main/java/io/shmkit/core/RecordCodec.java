@@ -130,18 +130,10 @@ final class RecordCodec<T extends Record> {
             }
             @SuppressWarnings({"unchecked", "rawtypes"})
             RecordCodec<?> nested = new RecordCodec(javaType.asSubclass(Record.class), struct);
-            return new FieldCodec() {
-                @Override
-                public Object read(MemorySegment s, long offset) {
-                    return nested.read(s, offset);
-                }
-
-                @Override
-                public void write(MemorySegment s, long offset, Object value) {
-                    Objects.requireNonNull(value, () -> where + " is null");
-                    nested.writeObject(s, offset, value);
-                }
-            };
+            return codec(nested::read, (s, offset, value) -> {
+                Objects.requireNonNull(value, () -> where + " is null");
+                nested.writeObject(s, offset, value);
+            });
         }
         if (javaType == String.class) {
             if (!(member instanceof SequenceLayout seq) || !(seq.elementLayout() instanceof ValueLayout.OfByte)) {
