@@ -14,12 +14,14 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /**
  * Java writes, python/shmkit.py reads and checks, Python writes, Java reads and checks. Uses the
  * real /dev/shm namespace of Python's SharedMemory for names, and a directory for mmap. Without
- * python3 on PATH every test here reports itself skipped, with that reason.
+ * python3 on PATH (or the interpreter named by -Dshmkit.python) every test here reports itself
+ * skipped, with that reason.
  */
 class PythonInteropTest extends SegmentTestSupport {
     private static final Path SCRIPT = Path.of("src/test/python/interop_check.py").toAbsolutePath();
@@ -28,8 +30,15 @@ class PythonInteropTest extends SegmentTestSupport {
 
     @BeforeAll
     static void findPython() {
-        python = List.of("python3", "/usr/bin/python3", "/usr/local/bin/python3").stream().filter(PythonInteropTest::runs).findFirst().orElse(null);
-        Assumptions.assumeTrue(python != null, "python3 is not on PATH: the Python interop tests cannot run here");
+        String candidate = System.getProperty("shmkit.python", "python3");
+        python = runs(candidate) ? candidate : null;
+    }
+
+    /** Per test, so that each one reports itself skipped with the reason (in @BeforeAll surefire would count none). */
+    @BeforeEach
+    void requirePython() {
+        Assumptions.assumeTrue(python != null, System.getProperty("shmkit.python", "python3")
+                + " is not on PATH (or lacks ctypes/shared_memory): the Python interop tests cannot run here");
     }
 
     private static boolean runs(String candidate) {
