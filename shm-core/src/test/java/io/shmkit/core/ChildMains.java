@@ -77,6 +77,26 @@ final class ChildMains {
         }
     }
 
+    /**
+     * args: dir, name, start-flag name. Waits for the parent's start flag so that all children
+     * race, then openOrCreate + increment; prints whether it attached or created.
+     */
+    static final class RacingOpenOrCreate {
+        public static void main(String[] args) {
+            SegmentDirectory dir = dir(args);
+            try (SharedInt start = SharedInt.open(dir, args[2])) {
+                start.incrementAndGet();                 // ready
+                while (start.getVolatile() < 100) {      // the parent releases everyone at once
+                    Thread.onSpinWait();
+                }
+            }
+            try (SharedLong counter = SharedLong.openOrCreate(dir, args[1])) {
+                counter.incrementAndGet();
+                System.out.println(counter.info().creatorPid() == ProcessHandle.current().pid() ? "created" : "attached");
+            }
+        }
+    }
+
     /** Attaches to a Point array as Point3: must fail; prints the message and exits 3. */
     static final class WrongLayout {
         public static void main(String[] args) {

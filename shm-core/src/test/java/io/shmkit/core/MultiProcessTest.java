@@ -77,6 +77,34 @@ class MultiProcessTest extends SegmentTestSupport {
     }
 
     @Test
+    void jvmsRacingToOpenOrCreateTheSameNameGetExactlyOneCreator() throws Exception {
+        int jvms = 4;
+        List<JvmProcess> children = new ArrayList<>();
+        try (SharedInt start = SharedInt.create(dir, "start")) {
+            for (int i = 0; i < jvms; i++) {
+                children.add(child(ChildMains.RacingOpenOrCreate.class, "raced", "start"));
+            }
+            long deadline = System.nanoTime() + TIMEOUT.toNanos();
+            while (start.getVolatile() < jvms && System.nanoTime() < deadline) {
+                Thread.sleep(1);
+            }
+            assertEquals(jvms, start.getVolatile(), "children did not all get ready");
+            start.setVolatile(100);
+            int created = 0;
+            for (JvmProcess p : children) {
+                assertEquals(0, finish(p), p::output);
+                created += p.output().strip().equals("created") ? 1 : 0;
+            }
+            assertEquals(1, created, "exactly one JVM created the segment");
+            try (SharedLong counter = SharedLong.open(dir, "raced")) {
+                assertEquals(jvms, counter.get(), "every JVM incremented the one segment");
+            }
+        } finally {
+            children.forEach(JvmProcess::close);
+        }
+    }
+
+    @Test
     void attachingWithTheWrongLayoutFailsClearlyInTheChild() throws Exception {
         try (var ps = SharedStructArray.create(dir, "points", StructsTest.Point.class, 3); JvmProcess p = child(ChildMains.WrongLayout.class)) {
             assertEquals(3, finish(p), p::output);
