@@ -359,7 +359,10 @@ def _main(argv):
         for key in ("kind", "layout", "element_count", "element_size", "data_offset", "total_size", "creator_pid"):
             print("%-14s %s" % (key, seg.header[key]))
         obj = seg.ctypes()
-        if seg.kind in ("array", "struct_array", "bytes"):
+        if isinstance(obj, ctypes.Array) and obj._type_ is ctypes.c_char:
+            items = []
+            preview = obj.value
+        elif seg.kind in ("array", "struct_array", "bytes"):
             items = [obj[i] for i in range(min(len(obj), 8))]
             preview = [_show(x) for x in items]
         else:
