@@ -153,6 +153,23 @@ final class SegmentFile {
         }
     }
 
+    /**
+     * Opens and checks that the segment holds what {@code expected} describes; closes it again
+     * if not.
+     *
+     * @throws SegmentLayoutException if it holds something else
+     */
+    static SegmentFile open(SegmentDirectory directory, String name, Access access, SegmentSpec expected) {
+        SegmentFile file = open(directory, name, access);
+        try {
+            file.expect(expected);
+            return file;
+        } catch (RuntimeException e) {
+            file.close();
+            throw e;
+        }
+    }
+
     static SegmentInfo readInfo(SegmentDirectory directory, String name) {
         Path path = directory.pathOf(name);
         try (FileChannel channel = FileChannel.open(path, StandardOpenOption.READ)) {
@@ -169,14 +186,7 @@ final class SegmentFile {
     static SegmentFile openOrCreate(SegmentDirectory directory, String name, SegmentSpec spec) {
         for (int attempt = 0; ; attempt++) {
             try {
-                SegmentFile file = open(directory, name, Access.READ_WRITE);
-                try {
-                    file.expect(spec);
-                } catch (RuntimeException e) {
-                    file.close();
-                    throw e;
-                }
-                return file;
+                return open(directory, name, Access.READ_WRITE, spec);
             } catch (SegmentNotFoundException absent) {
                 try {
                     return create(directory, name, spec);

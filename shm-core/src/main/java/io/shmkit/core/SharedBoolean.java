@@ -58,7 +58,7 @@ public final class SharedBoolean extends SharedValue {
 
     /** Attaches with the given access; see {@link #open(SegmentDirectory, String)}. */
     public static SharedBoolean open(SegmentDirectory directory, String name, Access access) {
-        return new SharedBoolean(attach(SegmentFile.open(directory, name, access), SPEC));
+        return new SharedBoolean(SegmentFile.open(directory, name, access, SPEC));
     }
 
     /** Attaches if the name exists, else creates it holding {@code false}; safe when processes race. */

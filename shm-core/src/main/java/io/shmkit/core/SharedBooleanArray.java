@@ -63,7 +63,7 @@ public final class SharedBooleanArray extends SharedArray {
 
     /** Attaches with the given access; see {@link #open(SegmentDirectory, String)}. */
     public static SharedBooleanArray open(SegmentDirectory directory, String name, Access access) {
-        return new SharedBooleanArray(SharedValue.attach(SegmentFile.open(directory, name, access), SPEC));
+        return new SharedBooleanArray(SegmentFile.open(directory, name, access, SPEC));
     }
 
     /**

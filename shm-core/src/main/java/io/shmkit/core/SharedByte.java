@@ -58,7 +58,7 @@ public final class SharedByte extends SharedValue {
 
     /** Attaches with the given access; see {@link #open(SegmentDirectory, String)}. */
     public static SharedByte open(SegmentDirectory directory, String name, Access access) {
-        return new SharedByte(attach(SegmentFile.open(directory, name, access), SPEC));
+        return new SharedByte(SegmentFile.open(directory, name, access, SPEC));
     }
 
     /** Attaches if the name exists, else creates it holding {@code 0}; safe when processes race. */

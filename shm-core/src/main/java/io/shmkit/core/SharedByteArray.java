@@ -63,7 +63,7 @@ public final class SharedByteArray extends SharedArray {
 
     /** Attaches with the given access; see {@link #open(SegmentDirectory, String)}. */
     public static SharedByteArray open(SegmentDirectory directory, String name, Access access) {
-        return new SharedByteArray(SharedValue.attach(SegmentFile.open(directory, name, access), SPEC));
+        return new SharedByteArray(SegmentFile.open(directory, name, access, SPEC));
     }
 
     /**

@@ -48,7 +48,7 @@ public final class SharedByteString extends SharedArray {
      * @throws SegmentLayoutException if the segment is not a {@code c_char} array
      */
     public static SharedByteString open(SegmentDirectory directory, String name, Access access) {
-        return new SharedByteString(SharedValue.attach(SegmentFile.open(directory, name, access), SPEC));
+        return new SharedByteString(SegmentFile.open(directory, name, access, SPEC));
     }
 
     /** Attaches if the name exists (checking the capacity), else creates it. */

@@ -63,7 +63,7 @@ public final class SharedCharArray extends SharedArray {
 
     /** Attaches with the given access; see {@link #open(SegmentDirectory, String)}. */
     public static SharedCharArray open(SegmentDirectory directory, String name, Access access) {
-        return new SharedCharArray(SharedValue.attach(SegmentFile.open(directory, name, access), SPEC));
+        return new SharedCharArray(SegmentFile.open(directory, name, access, SPEC));
     }
 
     /**

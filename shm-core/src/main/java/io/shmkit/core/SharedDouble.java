@@ -60,7 +60,7 @@ public final class SharedDouble extends SharedValue {
 
     /** Attaches with the given access; see {@link #open(SegmentDirectory, String)}. */
     public static SharedDouble open(SegmentDirectory directory, String name, Access access) {
-        return new SharedDouble(attach(SegmentFile.open(directory, name, access), SPEC));
+        return new SharedDouble(SegmentFile.open(directory, name, access, SPEC));
     }
 
     /** Attaches if the name exists, else creates it holding {@code 0}; safe when processes race. */

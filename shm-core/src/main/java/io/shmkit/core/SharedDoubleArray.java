@@ -63,7 +63,7 @@ public final class SharedDoubleArray extends SharedArray {
 
     /** Attaches with the given access; see {@link #open(SegmentDirectory, String)}. */
     public static SharedDoubleArray open(SegmentDirectory directory, String name, Access access) {
-        return new SharedDoubleArray(SharedValue.attach(SegmentFile.open(directory, name, access), SPEC));
+        return new SharedDoubleArray(SegmentFile.open(directory, name, access, SPEC));
     }
 
     /**

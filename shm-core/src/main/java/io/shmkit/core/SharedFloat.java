@@ -58,7 +58,7 @@ public final class SharedFloat extends SharedValue {
 
     /** Attaches with the given access; see {@link #open(SegmentDirectory, String)}. */
     public static SharedFloat open(SegmentDirectory directory, String name, Access access) {
-        return new SharedFloat(attach(SegmentFile.open(directory, name, access), SPEC));
+        return new SharedFloat(SegmentFile.open(directory, name, access, SPEC));
     }
 
     /** Attaches if the name exists, else creates it holding {@code 0}; safe when processes race. */

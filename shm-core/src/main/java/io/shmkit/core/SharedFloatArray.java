@@ -63,7 +63,7 @@ public final class SharedFloatArray extends SharedArray {
 
     /** Attaches with the given access; see {@link #open(SegmentDirectory, String)}. */
     public static SharedFloatArray open(SegmentDirectory directory, String name, Access access) {
-        return new SharedFloatArray(SharedValue.attach(SegmentFile.open(directory, name, access), SPEC));
+        return new SharedFloatArray(SegmentFile.open(directory, name, access, SPEC));
     }
 
     /**

@@ -60,7 +60,7 @@ public final class SharedInt extends SharedValue {
 
     /** Attaches with the given access; see {@link #open(SegmentDirectory, String)}. */
     public static SharedInt open(SegmentDirectory directory, String name, Access access) {
-        return new SharedInt(attach(SegmentFile.open(directory, name, access), SPEC));
+        return new SharedInt(SegmentFile.open(directory, name, access, SPEC));
     }
 
     /** Attaches if the name exists, else creates it holding {@code 0}; safe when processes race. */

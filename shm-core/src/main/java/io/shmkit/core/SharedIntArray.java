@@ -63,7 +63,7 @@ public final class SharedIntArray extends SharedArray {
 
     /** Attaches with the given access; see {@link #open(SegmentDirectory, String)}. */
     public static SharedIntArray open(SegmentDirectory directory, String name, Access access) {
-        return new SharedIntArray(SharedValue.attach(SegmentFile.open(directory, name, access), SPEC));
+        return new SharedIntArray(SegmentFile.open(directory, name, access, SPEC));
     }
 
     /**

@@ -60,7 +60,7 @@ public final class SharedLong extends SharedValue {
 
     /** Attaches with the given access; see {@link #open(SegmentDirectory, String)}. */
     public static SharedLong open(SegmentDirectory directory, String name, Access access) {
-        return new SharedLong(attach(SegmentFile.open(directory, name, access), SPEC));
+        return new SharedLong(SegmentFile.open(directory, name, access, SPEC));
     }
 
     /** Attaches if the name exists, else creates it holding {@code 0}; safe when processes race. */

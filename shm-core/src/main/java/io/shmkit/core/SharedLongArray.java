@@ -63,7 +63,7 @@ public final class SharedLongArray extends SharedArray {
 
     /** Attaches with the given access; see {@link #open(SegmentDirectory, String)}. */
     public static SharedLongArray open(SegmentDirectory directory, String name, Access access) {
-        return new SharedLongArray(SharedValue.attach(SegmentFile.open(directory, name, access), SPEC));
+        return new SharedLongArray(SegmentFile.open(directory, name, access, SPEC));
     }
 
     /**

@@ -40,7 +40,7 @@ public final class SharedMemory extends SharedObject {
      * @throws SegmentLayoutException   if the segment holds typed data rather than raw bytes
      */
     public static SharedMemory open(SegmentDirectory directory, String name, Access access) {
-        return new SharedMemory(SharedStructBase.attach(SegmentFile.open(directory, name, access), BYTES));
+        return new SharedMemory(SegmentFile.open(directory, name, access, BYTES));
     }
 
     /** Attaches if the name exists (checking the size), else creates it. */

@@ -58,7 +58,7 @@ public final class SharedShort extends SharedValue {
 
     /** Attaches with the given access; see {@link #open(SegmentDirectory, String)}. */
     public static SharedShort open(SegmentDirectory directory, String name, Access access) {
-        return new SharedShort(attach(SegmentFile.open(directory, name, access), SPEC));
+        return new SharedShort(SegmentFile.open(directory, name, access, SPEC));
     }
 
     /** Attaches if the name exists, else creates it holding {@code 0}; safe when processes race. */

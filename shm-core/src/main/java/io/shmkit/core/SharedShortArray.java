@@ -63,7 +63,7 @@ public final class SharedShortArray extends SharedArray {
 
     /** Attaches with the given access; see {@link #open(SegmentDirectory, String)}. */
     public static SharedShortArray open(SegmentDirectory directory, String name, Access access) {
-        return new SharedShortArray(SharedValue.attach(SegmentFile.open(directory, name, access), SPEC));
+        return new SharedShortArray(SegmentFile.open(directory, name, access, SPEC));
     }
 
     /**

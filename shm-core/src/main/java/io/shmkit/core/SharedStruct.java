@@ -59,7 +59,7 @@ public final class SharedStruct<T extends Record> extends SharedStructBase<T> {
     public static <T extends Record> SharedStruct<T> open(SegmentDirectory directory, String name, Class<T> type,
             StructLayout layout, Access access) {
         RecordCodec<T> codec = codec(type, layout);
-        return new SharedStruct<>(attach(SegmentFile.open(directory, name, access), spec(codec)), codec);
+        return new SharedStruct<>(SegmentFile.open(directory, name, access, spec(codec)), codec);
     }
 
     /** Attaches if the name exists (checking the layout), else creates it zero-filled. */

@@ -92,7 +92,7 @@ public final class SharedStructArray<T extends Record> extends SharedStructBase<
     public static <T extends Record> SharedStructArray<T> open(SegmentDirectory directory, String name, Class<T> type,
             StructLayout layout, Access access) {
         RecordCodec<T> codec = codec(type, layout);
-        return new SharedStructArray<>(attach(SegmentFile.open(directory, name, access), spec(codec, -1)), codec);
+        return new SharedStructArray<>(SegmentFile.open(directory, name, access, spec(codec, -1)), codec);
     }
 
     /**

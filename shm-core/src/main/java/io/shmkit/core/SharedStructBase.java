@@ -29,16 +29,6 @@ public abstract sealed class SharedStructBase<T extends Record> extends SharedOb
         return layout == null ? RecordCodec.of(type) : RecordCodec.of(type, layout);
     }
 
-    static SegmentFile attach(SegmentFile file, SegmentSpec spec) {
-        try {
-            file.expect(spec);
-            return file;
-        } catch (RuntimeException e) {
-            file.close();
-            throw e;
-        }
-    }
-
     /** The record type. */
     public final Class<T> type() {
         return codec.type;

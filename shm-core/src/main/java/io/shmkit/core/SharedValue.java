@@ -10,8 +10,4 @@ public abstract sealed class SharedValue extends SharedObject
     SharedValue(SegmentFile file) {
         super(file);
     }
-
-    static SegmentFile attach(SegmentFile file, SegmentSpec spec) {
-        return SharedStructBase.attach(file, spec);
-    }
 }
