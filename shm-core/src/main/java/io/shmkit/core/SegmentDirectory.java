@@ -10,7 +10,6 @@ import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.Comparator;
-import java.util.EnumSet;
 import java.util.List;
 import java.util.Objects;
 import java.util.Set;
@@ -29,7 +28,7 @@ import java.util.Set;
 public final class SegmentDirectory {
     private static final Path DEV_SHM = Path.of("/dev/shm");
     /** Owner read and write only: the default for new segments. */
-    public static final Set<PosixFilePermission> OWNER_ONLY = PosixFilePermissions.fromString("rw-------");
+    public static final Set<PosixFilePermission> OWNER_ONLY = Set.copyOf(PosixFilePermissions.fromString("rw-------"));
 
     private final Path path;
     private final Set<PosixFilePermission> permissions;
@@ -64,8 +63,7 @@ public final class SegmentDirectory {
      * exactly, whatever the umask; ignored on file systems without POSIX permissions.
      */
     public SegmentDirectory withPermissions(Set<PosixFilePermission> permissions) {
-        Set<PosixFilePermission> copy = permissions.isEmpty() ? EnumSet.noneOf(PosixFilePermission.class) : EnumSet.copyOf(permissions);
-        return new SegmentDirectory(path, Set.copyOf(copy));
+        return new SegmentDirectory(path, Set.copyOf(permissions));
     }
 
     /** The directory. */

@@ -1,7 +1,6 @@
 package io.shmkit.core;
 
 import java.lang.foreign.MemorySegment;
-import java.nio.ByteBuffer;
 import java.util.Objects;
 
 /**
@@ -34,14 +33,5 @@ public abstract sealed class SharedArray extends SharedObject
         } catch (IndexOutOfBoundsException e) {
             throw file.failure(e);
         }
-    }
-
-    /** A zero-copy {@link ByteBuffer} over a segment, or a clear refusal when it is too large. */
-    static ByteBuffer buffer(SharedObject owner, MemorySegment segment) {
-        if (segment.byteSize() > Integer.MAX_VALUE) {
-            throw new UnsupportedOperationException("segment '" + owner.name() + "' holds " + segment.byteSize()
-                    + " bytes; a java.nio buffer addresses at most " + Integer.MAX_VALUE + ": use asSegment()");
-        }
-        return segment.asByteBuffer();
     }
 }

@@ -6,7 +6,6 @@ import static java.lang.foreign.ValueLayout.JAVA_BYTE;
 import java.lang.foreign.MemorySegment;
 import java.lang.invoke.VarHandle;
 import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
 import java.util.Objects;
 
 /**
@@ -199,7 +198,7 @@ public final class SharedByteArray extends SharedArray {
      *                                       (2 GiB - 1 bytes); use {@link #asSegment()}
      */
     public ByteBuffer asByteBuffer() {
-        return buffer(this, asSegment()).order(ByteOrder.nativeOrder());
+        return nativeByteBuffer();
     }
 
     @Override

@@ -6,7 +6,6 @@ import static java.lang.foreign.ValueLayout.JAVA_CHAR;
 import java.lang.foreign.MemorySegment;
 import java.lang.invoke.VarHandle;
 import java.nio.CharBuffer;
-import java.nio.ByteOrder;
 import java.util.Objects;
 
 /**
@@ -199,7 +198,7 @@ public final class SharedCharArray extends SharedArray {
      *                                       (2 GiB - 1 bytes); use {@link #asSegment()}
      */
     public CharBuffer asCharBuffer() {
-        return buffer(this, asSegment()).order(ByteOrder.nativeOrder()).asCharBuffer();
+        return nativeByteBuffer().asCharBuffer();
     }
 
     @Override

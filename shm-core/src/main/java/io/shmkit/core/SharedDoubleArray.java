@@ -6,7 +6,6 @@ import static java.lang.foreign.ValueLayout.JAVA_DOUBLE;
 import java.lang.foreign.MemorySegment;
 import java.lang.invoke.VarHandle;
 import java.nio.DoubleBuffer;
-import java.nio.ByteOrder;
 import java.util.Objects;
 
 /**
@@ -235,7 +234,7 @@ public final class SharedDoubleArray extends SharedArray {
      *                                       (2 GiB - 1 bytes); use {@link #asSegment()}
      */
     public DoubleBuffer asDoubleBuffer() {
-        return buffer(this, asSegment()).order(ByteOrder.nativeOrder()).asDoubleBuffer();
+        return nativeByteBuffer().asDoubleBuffer();
     }
 
     @Override

@@ -6,7 +6,6 @@ import static java.lang.foreign.ValueLayout.JAVA_FLOAT;
 import java.lang.foreign.MemorySegment;
 import java.lang.invoke.VarHandle;
 import java.nio.FloatBuffer;
-import java.nio.ByteOrder;
 import java.util.Objects;
 
 /**
@@ -235,7 +234,7 @@ public final class SharedFloatArray extends SharedArray {
      *                                       (2 GiB - 1 bytes); use {@link #asSegment()}
      */
     public FloatBuffer asFloatBuffer() {
-        return buffer(this, asSegment()).order(ByteOrder.nativeOrder()).asFloatBuffer();
+        return nativeByteBuffer().asFloatBuffer();
     }
 
     @Override

@@ -6,7 +6,6 @@ import static java.lang.foreign.ValueLayout.JAVA_INT;
 import java.lang.foreign.MemorySegment;
 import java.lang.invoke.VarHandle;
 import java.nio.IntBuffer;
-import java.nio.ByteOrder;
 import java.util.Objects;
 
 /**
@@ -239,7 +238,7 @@ public final class SharedIntArray extends SharedArray {
      *                                       (2 GiB - 1 bytes); use {@link #asSegment()}
      */
     public IntBuffer asIntBuffer() {
-        return buffer(this, asSegment()).order(ByteOrder.nativeOrder()).asIntBuffer();
+        return nativeByteBuffer().asIntBuffer();
     }
 
     @Override

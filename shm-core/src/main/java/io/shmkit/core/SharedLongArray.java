@@ -6,7 +6,6 @@ import static java.lang.foreign.ValueLayout.JAVA_LONG;
 import java.lang.foreign.MemorySegment;
 import java.lang.invoke.VarHandle;
 import java.nio.LongBuffer;
-import java.nio.ByteOrder;
 import java.util.Objects;
 
 /**
@@ -239,7 +238,7 @@ public final class SharedLongArray extends SharedArray {
      *                                       (2 GiB - 1 bytes); use {@link #asSegment()}
      */
     public LongBuffer asLongBuffer() {
-        return buffer(this, asSegment()).order(ByteOrder.nativeOrder()).asLongBuffer();
+        return nativeByteBuffer().asLongBuffer();
     }
 
     @Override

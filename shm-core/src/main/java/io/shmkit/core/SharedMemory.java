@@ -1,7 +1,6 @@
 package io.shmkit.core;
 
 import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
 
 /**
  * A named block of untyped bytes: Python's
@@ -60,7 +59,7 @@ public final class SharedMemory extends SharedObject {
      *                                       (2 GiB - 1); use {@link #asSegment()}
      */
     public ByteBuffer asByteBuffer() {
-        return SharedArray.buffer(this, asSegment()).order(ByteOrder.nativeOrder());
+        return nativeByteBuffer();
     }
 
     @Override

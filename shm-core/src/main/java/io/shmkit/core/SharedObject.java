@@ -1,6 +1,8 @@
 package io.shmkit.core;
 
 import java.lang.foreign.MemorySegment;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 
 /**
  * A typed view of one named segment, mapped into this process.
@@ -52,6 +54,16 @@ public abstract sealed class SharedObject implements AutoCloseable
             throw file.closedFailure();
         }
         return file.data;
+    }
+
+    /** The data as a zero-copy native-order {@link ByteBuffer}, or a clear refusal when it is too large for one. */
+    final ByteBuffer nativeByteBuffer() {
+        MemorySegment data = asSegment();
+        if (data.byteSize() > Integer.MAX_VALUE) {
+            throw new UnsupportedOperationException("segment '" + name() + "' holds " + data.byteSize()
+                    + " bytes; a java.nio buffer addresses at most " + Integer.MAX_VALUE + ": use asSegment()");
+        }
+        return data.asByteBuffer().order(ByteOrder.nativeOrder());
     }
 
     /**

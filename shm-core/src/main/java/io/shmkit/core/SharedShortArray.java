@@ -6,7 +6,6 @@ import static java.lang.foreign.ValueLayout.JAVA_SHORT;
 import java.lang.foreign.MemorySegment;
 import java.lang.invoke.VarHandle;
 import java.nio.ShortBuffer;
-import java.nio.ByteOrder;
 import java.util.Objects;
 
 /**
@@ -199,7 +198,7 @@ public final class SharedShortArray extends SharedArray {
      *                                       (2 GiB - 1 bytes); use {@link #asSegment()}
      */
     public ShortBuffer asShortBuffer() {
-        return buffer(this, asSegment()).order(ByteOrder.nativeOrder()).asShortBuffer();
+        return nativeByteBuffer().asShortBuffer();
     }
 
     @Override
