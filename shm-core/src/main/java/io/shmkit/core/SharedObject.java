@@ -56,6 +56,20 @@ public abstract sealed class SharedObject implements AutoCloseable
         return file.data;
     }
 
+    /**
+     * The header's lock area, without copying: {@value SegmentDescriptor#LOCK_AREA_LENGTH} bytes
+     * at {@link SegmentDescriptor#LOCK_AREA_OFFSET}, zero when the segment is created, where
+     * shm-sync keeps this object's built-in locks. It is the only part of the header that
+     * changes; writing anything but lock words there is a misuse that other processes' locks
+     * will misread. Read-only if attached read-only; unusable after {@link #close()}.
+     */
+    public final MemorySegment lockArea() {
+        if (file.isClosed()) {
+            throw file.closedFailure();
+        }
+        return file.file.asSlice(SegmentDescriptor.LOCK_AREA_OFFSET, SegmentDescriptor.LOCK_AREA_LENGTH);
+    }
+
     /** The data as a zero-copy native-order {@link ByteBuffer}, or a clear refusal when it is too large for one. */
     final ByteBuffer nativeByteBuffer() {
         MemorySegment data = asSegment();

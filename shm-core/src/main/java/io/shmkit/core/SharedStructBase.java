@@ -1,5 +1,6 @@
 package io.shmkit.core;
 
+import java.lang.foreign.MemoryLayout;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.StructLayout;
 
@@ -50,6 +51,15 @@ public abstract sealed class SharedStructBase<T extends Record> extends SharedOb
      */
     public final long fieldOffset(String path) {
         return StructField.offsetOf(codec.layout, path);
+    }
+
+    /**
+     * The layout of a field inside one struct, for the same paths as {@link #fieldOffset}; at
+     * an array index the element's layout. Lets code that places its own words in a struct
+     * field (shm-sync's locks) check that the field has the layout it needs.
+     */
+    public final MemoryLayout fieldLayout(String path) {
+        return StructField.select(codec.layout, path);
     }
 
     /**

@@ -557,7 +557,7 @@ public sealed interface StructField {
         }
     }
 
-    private static MemoryLayout select(StructLayout layout, String path) {
+    static MemoryLayout select(StructLayout layout, String path) {
         // select() takes only open sequence elements: the type is the same at every index
         MemoryLayout.PathElement[] elements = parse(path);
         for (int i = 0; i < elements.length; i++) {

@@ -13,24 +13,24 @@ import org.junit.jupiter.api.BeforeEach;
  * Gives each test a fresh segment directory of its own on {@code /dev/shm} (or the temp
  * directory elsewhere) and removes it with everything in it after the test, pass or fail.
  */
-abstract class SegmentTestSupport {
+public abstract class SegmentTestSupport {
     private static final AtomicInteger COUNTER = new AtomicInteger();
     protected SegmentDirectory dir;
     private Path path;
 
     @BeforeEach
-    void createDirectory() throws IOException {
+    public void createDirectory() throws IOException {
         Path base = SegmentDirectory.shm().path();
         path = Files.createDirectories(base.resolve("shmkit-test-" + ProcessHandle.current().pid() + "-" + COUNTER.incrementAndGet()));
         dir = SegmentDirectory.of(path);
     }
 
     @AfterEach
-    void deleteDirectory() throws IOException {
+    public void deleteDirectory() throws IOException {
         deleteRecursively(path);
     }
 
-    static void deleteRecursively(Path path) throws IOException {
+    public static void deleteRecursively(Path path) throws IOException {
         if (path == null || !Files.exists(path)) {
             return;
         }

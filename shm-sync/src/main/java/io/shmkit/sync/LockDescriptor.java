@@ -1,0 +1,124 @@
+package io.shmkit.sync;
+
+/**
+ * The byte layouts of shm-sync's lock words, wherever they live: in the lock area of a
+ * segment header, in a named lock segment, or in a field of a user's struct. All words are
+ * in native byte order and 8-byte aligned; {@code docs/locks.md} states the same layouts and
+ * the protocols on them for implementers in other languages.
+ *
+ * <p><b>Owner key</b> (64 bits): the process that holds an exclusive lock. Zero means free.
+ * The start tag is the low 32 bits of the process's start time in clock ticks since boot
+ * (field 22 of {@code /proc/<pid>/stat}), so that a dead owner whose pid the kernel has given
+ * to a new process is still recognised as dead.
+ * <pre>
+ *   0                   1                   2                   3
+ *   0 1 2 3 4 5 6 7 8 9 0 1 2 3 4 5 6 7 8 9 0 1 2 3 4 5 6 7 8 9 0 1
+ *  +---------------------------------------------------------------+
+ *  |                      Start tag (u32, low)                     |
+ *  +---------------------------------------------------------------+
+ *  |                         Pid (u32, high)                       |
+ *  +---------------------------------------------------------------+
+ * </pre>
+ *
+ * <p><b>Slot word</b> (64 bits): how many read holds (or permits) one process has. Zero
+ * means the slot is free; a process's count and identity change together in one CAS, so a
+ * process that dies at any instant leaves a slot that says exactly what it held.
+ * <pre>
+ *  +-------------------------------+-------------------------------+
+ *  |      Hold count (u16, low)    |  Start tag, low 16 bits (u16) |
+ *  +-------------------------------+-------------------------------+
+ *  |                         Pid (u32, high)                       |
+ *  +---------------------------------------------------------------+
+ * </pre>
+ *
+ * <p><b>Owner block</b> (32 bytes), the head of every lock. Only the holder of the owner
+ * word writes the bytes after it, so they need no CAS:
+ * <pre>
+ *  +---------------------------------------------------------------+ 0x00
+ *  |            Owner key (CAS; 0 = free, see above)               |
+ *  +---------------------------------------------------------------+ 0x08
+ *  |        Holder's thread id (Thread.threadId(), 0 if free)      |
+ *  +-------------------------------+-------------------------------+ 0x10
+ *  |        Hold count (i32)       |   Flags (i32): bit 0 INCONSISTENT (sticky),
+ *  |                               |   bit 1 ACTIVE (writer inside)|
+ *  +-------------------------------+-------------------------------+ 0x18
+ *  |  Recoveries (i32): take-overs |  Pid of the latest dead holder|
+ *  +-------------------------------+-------------------------------+ 0x20
+ * </pre>
+ *
+ * <p><b>{@link SharedMutex} and {@link SharedReentrantLock}</b>: the owner block alone, 32
+ * bytes ({@link MutexState}, {@link ReentrantLockState}).
+ *
+ * <p><b>{@link SharedSeqLock}</b>, 64 bytes ({@link SeqLockState}): the owner block (the
+ * writers' lock), then
+ * <pre>
+ *  +---------------------------------------------------------------+ 0x20
+ *  |   Sequence (i64): even = stable, odd = a write is in progress |
+ *  +---------------------------------------------------------------+ 0x28
+ *  |                    Reserved, zero (24 bytes)                  |
+ *  +---------------------------------------------------------------+ 0x40
+ * </pre>
+ *
+ * <p><b>{@link SharedReadWriteLock}</b>, 320 bytes ({@link ReadWriteLockState}): the owner
+ * block (the write lock), then
+ * <pre>
+ *  +---------------------------------------------------------------+ 0x20
+ *  |                    Reserved, zero (32 bytes)                  |
+ *  +---------------------------------------------------------------+ 0x40
+ *  |             32 reader slot words (slot word, above)           |
+ *  +---------------------------------------------------------------+ 0x140
+ * </pre>
+ *
+ * <p><b>{@link SharedSemaphore}</b>, 320 bytes ({@link SemaphoreState}): the owner block
+ * (guards the slots while a process takes permits), then
+ * <pre>
+ *  +-------------------------------+-------------------------------+ 0x20
+ *  |      Permits (i32, >= 1)      |         Reserved, zero        |
+ *  +-------------------------------+-------------------------------+ 0x28
+ *  |                    Reserved, zero (24 bytes)                  |
+ *  +---------------------------------------------------------------+ 0x40
+ *  |       32 holder slot words (slot word: permits held)          |
+ *  +---------------------------------------------------------------+ 0x140
+ * </pre>
+ *
+ * <p><b>Built-in locks</b> in the 256-byte lock area of every segment header: a
+ * {@link SharedReentrantLock} at {@link #BUILT_IN_LOCK_OFFSET} (Python's {@code get_lock()})
+ * and a {@link SharedSeqLock} at {@link #BUILT_IN_SEQLOCK_OFFSET}; the rest is reserved.
+ */
+public final class LockDescriptor {
+    public static final int OWNER_OFFSET = 0x00;
+    public static final int THREAD_OFFSET = 0x08;
+    public static final int HOLDS_OFFSET = 0x10;
+    public static final int FLAGS_OFFSET = 0x14;
+    public static final int RECOVERIES_OFFSET = 0x18;
+    public static final int DEAD_PID_OFFSET = 0x1C;
+    public static final int OWNER_BLOCK_LENGTH = 0x20;
+
+    /** Flag: a holder died and nobody has called {@code markConsistent()} since. */
+    public static final int FLAG_INCONSISTENT = 1;
+    /** Flag: the writer of a read/write lock or seqlock is inside its critical section. */
+    public static final int FLAG_ACTIVE = 2;
+
+    public static final int MUTEX_LENGTH = OWNER_BLOCK_LENGTH;
+
+    public static final int SEQUENCE_OFFSET = 0x20;
+    public static final int SEQLOCK_LENGTH = 0x40;
+
+    public static final int PERMITS_OFFSET = 0x20;
+    public static final int SLOTS_OFFSET = 0x40;
+    public static final int SLOT_COUNT = 32;
+    public static final int SLOTTED_LENGTH = SLOTS_OFFSET + SLOT_COUNT * 8;
+    /** Most holds one process can have in one slot: the 16-bit count. */
+    public static final int MAX_SLOT_HOLDS = 0xFFFF;
+
+    /** Offset of the built-in reentrant lock in a segment header's lock area. */
+    public static final int BUILT_IN_LOCK_OFFSET = 0x00;
+    /** Offset of the built-in seqlock in a segment header's lock area. */
+    public static final int BUILT_IN_SEQLOCK_OFFSET = 0x40;
+
+    /** Alignment every lock's words need. */
+    public static final int ALIGNMENT = 8;
+
+    private LockDescriptor() {
+    }
+}

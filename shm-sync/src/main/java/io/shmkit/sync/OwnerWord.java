@@ -1,0 +1,245 @@
+package io.shmkit.sync;
+
+import static io.shmkit.sync.LockDescriptor.DEAD_PID_OFFSET;
+import static io.shmkit.sync.LockDescriptor.FLAGS_OFFSET;
+import static io.shmkit.sync.LockDescriptor.FLAG_ACTIVE;
+import static io.shmkit.sync.LockDescriptor.FLAG_INCONSISTENT;
+import static io.shmkit.sync.LockDescriptor.HOLDS_OFFSET;
+import static io.shmkit.sync.LockDescriptor.OWNER_OFFSET;
+import static io.shmkit.sync.LockDescriptor.RECOVERIES_OFFSET;
+import static io.shmkit.sync.LockDescriptor.THREAD_OFFSET;
+import static io.shmkit.sync.LockWords.INT;
+import static io.shmkit.sync.LockWords.LONG;
+
+import java.lang.foreign.MemorySegment;
+
+/**
+ * The exclusive, robust core every lock is built on: the owner block of
+ * {@link LockDescriptor}. One CAS takes the owner word from 0 (or from a dead owner's key) to
+ * this process's key; everything after the owner word is written only by the holder.
+ *
+ * <p>A waiter that finds the owner word held checks, at most once per owner-check interval,
+ * whether the process it names lives. If it does not, the waiter CASes the dead key to its
+ * own: exactly one waiter wins, because the dead process can no longer change the word. The
+ * winner records the take-over (flags, recovery count, dead pid) before it reports it, so a
+ * winner that dies in turn leaves the next waiter the same evidence.
+ */
+final class OwnerWord {
+    /** What a take-over means for the protected data. */
+    enum OnTakeover {
+        /** Any holder may have been mid-update: mutex, reentrant lock. */
+        INCONSISTENT,
+        /** Only a holder past {@link LockDescriptor#FLAG_ACTIVE} may have been: RW lock, seqlock writers. */
+        INCONSISTENT_IF_ACTIVE,
+        /** The word guards only bookkeeping that single CASes keep consistent: silent. */
+        SILENT
+    }
+
+    private final LockWords words;
+    private final MemorySegment segment;
+    private final OnTakeover onTakeover;
+    private final LockRecovery.Role role;
+    private final boolean reentrant;
+
+    OwnerWord(LockWords words, OnTakeover onTakeover, LockRecovery.Role role, boolean reentrant) {
+        this.words = words;
+        this.segment = words.segment;
+        this.onTakeover = onTakeover;
+        this.role = role;
+        this.reentrant = reentrant;
+    }
+
+    /**
+     * Acquires, waiting as {@code options} say.
+     *
+     * @return false if {@code timed} and the deadline passed first
+     */
+    boolean acquire(LockOptions options, boolean timed, long deadline, boolean interruptible) throws InterruptedException {
+        if (LONG.compareAndSet(segment, OWNER_OFFSET, 0L, Owners.SELF_KEY)) {
+            enter(Thread.currentThread().threadId());
+            return true;
+        }
+        return acquireSlow(options, timed, deadline, interruptible);
+    }
+
+    /** Acquires, waiting as long as it takes; an interrupt is set again on return. */
+    void acquireUninterruptibly(LockOptions options) {
+        try {
+            acquire(options, false, 0, false);
+        } catch (InterruptedException impossible) {
+            throw new AssertionError("an uninterruptible wait threw", impossible);
+        }
+    }
+
+    /** Acquires only if free (or re-entered) now; never checks liveness. */
+    boolean tryAcquire() {
+        long tid = Thread.currentThread().threadId();
+        long current = (long) LONG.getVolatile(segment, OWNER_OFFSET);
+        if (current == 0 && LONG.compareAndSet(segment, OWNER_OFFSET, 0L, Owners.SELF_KEY)) {
+            enter(tid);
+            return true;
+        }
+        return current == Owners.SELF_KEY && reenter(tid);
+    }
+
+    private boolean acquireSlow(LockOptions options, boolean timed, long deadline, boolean interruptible) throws InterruptedException {
+        long tid = Thread.currentThread().threadId();
+        Wait wait = new Wait(options, timed, deadline, interruptible);
+        try {
+            for (;;) {
+                long current = (long) LONG.getVolatile(segment, OWNER_OFFSET);
+                if (current == 0) {
+                    if (LONG.compareAndSet(segment, OWNER_OFFSET, 0L, Owners.SELF_KEY)) {
+                        enter(tid);
+                        return true;
+                    }
+                    continue;
+                }
+                if (current == Owners.SELF_KEY) {
+                    if (reenter(tid)) {
+                        return true;
+                    }
+                } else if (wait.checkDue() && !Owners.isOwnerAlive(current)) {
+                    if (LONG.compareAndSet(segment, OWNER_OFFSET, current, Owners.SELF_KEY)) {
+                        takeOver(current, tid, options);
+                        return true;
+                    }
+                    continue;
+                }
+                if (!wait.idle()) {
+                    return false;
+                }
+            }
+        } finally {
+            wait.end();
+        }
+    }
+
+    /** For a word this process holds: re-enter if the calling thread holds it, else false (another thread of ours does). */
+    private boolean reenter(long tid) {
+        if ((long) LONG.getOpaque(segment, THREAD_OFFSET) != tid) {
+            return false;
+        }
+        if (!reentrant) {
+            throw new IllegalMonitorStateException(words.description + " is already held by this thread and is not reentrant"
+                    + " (a second lock would deadlock)");
+        }
+        int holds = (int) INT.get(segment, HOLDS_OFFSET);
+        if (holds == Integer.MAX_VALUE) {
+            throw new IllegalStateException(words.description + ": hold count would exceed " + Integer.MAX_VALUE);
+        }
+        INT.setOpaque(segment, HOLDS_OFFSET, holds + 1);
+        return true;
+    }
+
+    private void enter(long tid) {
+        LONG.setOpaque(segment, THREAD_OFFSET, tid);
+        INT.setOpaque(segment, HOLDS_OFFSET, 1);
+    }
+
+    private void takeOver(long deadKey, long tid, LockOptions options) {
+        int flags = (int) INT.getVolatile(segment, FLAGS_OFFSET);
+        int deadHolds = Math.max(1, (int) INT.getVolatile(segment, HOLDS_OFFSET));
+        boolean inconsistent = onTakeover == OnTakeover.INCONSISTENT
+                || (onTakeover == OnTakeover.INCONSISTENT_IF_ACTIVE && (flags & FLAG_ACTIVE) != 0);
+        INT.setVolatile(segment, FLAGS_OFFSET, (flags & ~FLAG_ACTIVE) | (inconsistent ? FLAG_INCONSISTENT : 0));
+        enter(tid);
+        if (onTakeover != OnTakeover.SILENT) {
+            recordRecovery(Owners.pid(deadKey));
+            report(options, new LockRecovery(words.description, Owners.pid(deadKey), role, deadHolds, isConsistent()));
+        }
+    }
+
+    /** Counts a recovery and remembers the dead pid; the caller holds the word. */
+    void recordRecovery(long deadPid) {
+        INT.setVolatile(segment, RECOVERIES_OFFSET, (int) INT.getVolatile(segment, RECOVERIES_OFFSET) + 1);
+        INT.setVolatile(segment, DEAD_PID_OFFSET, (int) deadPid);
+    }
+
+    static void report(LockOptions options, LockRecovery recovery) {
+        try {
+            options.recoveryListener().accept(recovery);
+        } catch (RuntimeException e) {
+            System.getLogger("io.shmkit.sync").log(System.Logger.Level.ERROR, "recovery listener failed on: " + recovery, e);
+        }
+    }
+
+    /**
+     * For a reader that found {@code deadKey} in the owner word and its process dead: takes
+     * the word over, records it as a take-over, and frees it again.
+     */
+    void clearDeadOwner(long deadKey, LockOptions options) {
+        if (LONG.compareAndSet(segment, OWNER_OFFSET, deadKey, Owners.SELF_KEY)) {
+            takeOver(deadKey, Thread.currentThread().threadId(), options);
+            releaseNow();
+        }
+    }
+
+    /** Releases one hold; throws if the calling thread is not the holder. */
+    void release() {
+        checkHeldByCurrentThread("unlock");
+        int holds = (int) INT.get(segment, HOLDS_OFFSET);
+        if (holds > 1) {
+            INT.setOpaque(segment, HOLDS_OFFSET, holds - 1);
+            return;
+        }
+        releaseNow();
+    }
+
+    /** Frees the word whatever the hold count; the caller holds it. */
+    void releaseNow() {
+        INT.setOpaque(segment, HOLDS_OFFSET, 0);
+        LONG.setOpaque(segment, THREAD_OFFSET, 0L);
+        LONG.setRelease(segment, OWNER_OFFSET, 0L);
+    }
+
+    boolean isHeldByCurrentThread() {
+        return (long) LONG.getVolatile(segment, OWNER_OFFSET) == Owners.SELF_KEY
+                && (long) LONG.getOpaque(segment, THREAD_OFFSET) == Thread.currentThread().threadId();
+    }
+
+    void checkHeldByCurrentThread(String operation) {
+        if (!isHeldByCurrentThread()) {
+            throw new IllegalMonitorStateException(words.description + ": " + operation + " by thread "
+                    + Thread.currentThread().threadId() + " of pid " + Owners.SELF_PID + ", but " + holderDescription());
+        }
+    }
+
+    /** E.g. "it is free", "it is held by pid 42", "it is held by thread 7 of this process". */
+    String holderDescription() {
+        long owner = (long) LONG.getVolatile(segment, OWNER_OFFSET);
+        if (owner == 0) {
+            return "it is not locked";
+        }
+        if (owner == Owners.SELF_KEY) {
+            return "it is held by thread " + (long) LONG.getOpaque(segment, THREAD_OFFSET) + " of this process";
+        }
+        return "it is held by " + Owners.describe(owner);
+    }
+
+    int holdCount() {
+        return isHeldByCurrentThread() ? (int) INT.getOpaque(segment, HOLDS_OFFSET) : 0;
+    }
+
+    long ownerKey() {
+        return (long) LONG.getVolatile(segment, OWNER_OFFSET);
+    }
+
+    boolean isConsistent() {
+        return ((int) INT.getVolatile(segment, FLAGS_OFFSET) & FLAG_INCONSISTENT) == 0;
+    }
+
+    /** Sets or clears flag bits; the caller holds the word. */
+    void setFlags(int set, int clear) {
+        int flags = (int) INT.getVolatile(segment, FLAGS_OFFSET);
+        INT.setRelease(segment, FLAGS_OFFSET, (flags & ~clear) | set);
+    }
+
+    int recoveries() {
+        return (int) INT.getVolatile(segment, RECOVERIES_OFFSET);
+    }
+
+    long lastDeadPid() {
+        return Integer.toUnsignedLong((int) INT.getVolatile(segment, DEAD_PID_OFFSET));
+    }
+}

@@ -1,0 +1,147 @@
+package io.shmkit.sync;
+
+import static io.shmkit.sync.LockDescriptor.MAX_SLOT_HOLDS;
+import static io.shmkit.sync.LockWords.LONG;
+import static io.shmkit.sync.Owners.COUNT_MASK;
+import static io.shmkit.sync.Owners.SELF_SLOT;
+
+import java.lang.foreign.MemorySegment;
+import java.util.function.LongConsumer;
+
+/**
+ * A row of slot words ({@link LockDescriptor}): how many holds each process has, for the
+ * reader side of {@link SharedReadWriteLock} and the permits of {@link SharedSemaphore}. A
+ * process's identity and count change together in one CAS, so whatever instant a process
+ * dies at, its slot says exactly what it held, and anyone may free the slot of a dead process.
+ *
+ * <p>A process usually has one slot; two of its threads racing to claim may give it two.
+ * Holds are per process, so any of its slots may be decremented.
+ */
+final class ProcessSlots {
+    private final LockWords words;
+    private final MemorySegment segment;
+    private final long base;
+    private final int count;
+    /** Where this process starts looking, so processes spread over the slots. */
+    private final int home;
+
+    ProcessSlots(LockWords words, long base, int count) {
+        this.words = words;
+        this.segment = words.segment;
+        this.base = base;
+        this.count = count;
+        this.home = (int) Math.floorMod(Owners.SELF_PID * 0x9E3779B9L >>> 16, count);
+    }
+
+    private long offset(int i) {
+        return base + 8L * ((home + i) % count);
+    }
+
+    /**
+     * Adds {@code n} holds for this process.
+     *
+     * @return false if every slot belongs to another process (the caller waits, and frees the
+     *         slots of dead ones with {@link #reclaimDead})
+     * @throws IllegalStateException if this process would hold more than {@value LockDescriptor#MAX_SLOT_HOLDS}
+     */
+    boolean tryAdd(int n) {
+        retry:
+        for (;;) {
+            for (int i = 0; i < count; i++) {
+                long at = offset(i);
+                long word = (long) LONG.getVolatile(segment, at);
+                if (word != 0 && (word & ~COUNT_MASK) == SELF_SLOT) {
+                    long holds = word & COUNT_MASK;
+                    if (holds + n > MAX_SLOT_HOLDS) {
+                        throw new IllegalStateException(words.description + ": pid " + Owners.SELF_PID + " would hold "
+                                + (holds + n) + " in one slot, more than its 16-bit count allows (" + MAX_SLOT_HOLDS + ")");
+                    }
+                    if (LONG.compareAndSet(segment, at, word, word + n)) {
+                        return true;
+                    }
+                    continue retry;
+                }
+            }
+            for (int i = 0; i < count; i++) {
+                long at = offset(i);
+                if ((long) LONG.getVolatile(segment, at) == 0 && LONG.compareAndSet(segment, at, 0L, SELF_SLOT | n)) {
+                    return true;
+                }
+            }
+            return false;
+        }
+    }
+
+    /**
+     * Removes {@code n} holds of this process.
+     *
+     * @throws IllegalStateException if this process holds fewer
+     */
+    void remove(int n, String what) {
+        int left = n;
+        retry:
+        while (left > 0) {
+            for (int i = 0; i < count; i++) {
+                long at = offset(i);
+                long word = (long) LONG.getVolatile(segment, at);
+                if (word != 0 && (word & ~COUNT_MASK) == SELF_SLOT) {
+                    long holds = word & COUNT_MASK;
+                    long take = Math.min(holds, left);
+                    if (LONG.compareAndSet(segment, at, word, holds == take ? 0L : word - take)) {
+                        left -= (int) take;
+                    }
+                    continue retry;
+                }
+            }
+            throw new IllegalStateException(words.description + ": pid " + Owners.SELF_PID + " releases " + n + " " + what
+                    + " but held only " + (n - left));
+        }
+    }
+
+    /** Holds of this process. */
+    long heldBySelf() {
+        long sum = 0;
+        for (int i = 0; i < count; i++) {
+            long word = (long) LONG.getVolatile(segment, offset(i));
+            if (word != 0 && (word & ~COUNT_MASK) == SELF_SLOT) {
+                sum += word & COUNT_MASK;
+            }
+        }
+        return sum;
+    }
+
+    /** Holds of every process. */
+    long total() {
+        long sum = 0;
+        for (int i = 0; i < count; i++) {
+            sum += (long) LONG.getVolatile(segment, offset(i)) & COUNT_MASK;
+        }
+        return sum;
+    }
+
+    /** Whether no process holds anything. */
+    boolean isEmpty() {
+        for (int i = 0; i < count; i++) {
+            if ((long) LONG.getVolatile(segment, offset(i)) != 0) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /**
+     * Frees the slots of dead processes, telling {@code reclaimed} each slot word freed.
+     * Reads {@code /proc} once per occupied slot of another process: call it only when a
+     * liveness check is due.
+     */
+    void reclaimDead(LongConsumer reclaimed) {
+        for (int i = 0; i < count; i++) {
+            long at = offset(i);
+            long word = (long) LONG.getVolatile(segment, at);
+            if (word != 0 && (word & ~COUNT_MASK) != SELF_SLOT && !Owners.isSlotAlive(word)
+                    && LONG.compareAndSet(segment, at, word, 0L)) {
+                reclaimed.accept(word);
+            }
+        }
+    }
+}

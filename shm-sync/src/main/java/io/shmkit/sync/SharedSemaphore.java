@@ -1,0 +1,301 @@
+package io.shmkit.sync;
+
+import static io.shmkit.sync.LockWords.INT;
+
+import io.shmkit.core.SegmentDirectory;
+import io.shmkit.core.SegmentExistsException;
+import io.shmkit.core.SegmentNotFoundException;
+import io.shmkit.core.SharedObject;
+import io.shmkit.core.SharedStruct;
+import io.shmkit.core.SharedStructArray;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * A counting semaphore in shared memory whose permits belong to the processes that took
+ * them, so that the permits of a process that dies come back. That ownership is the one
+ * difference from {@link java.util.concurrent.Semaphore} and Python's {@code Semaphore}: a
+ * process releases only permits it holds (any of its threads may), and the number of permits
+ * is fixed at creation (at least 1).
+ *
+ * <p><b>Implementation notes.</b> 320 bytes ({@link SemaphoreState}; diagram in
+ * {@link LockDescriptor}): an owner block, the permit count, and 32 holder slots, each a
+ * process's pid, 16-bit start tag and number of permits held. Permits in use are the sum of
+ * the slots. Taking {@code n} permits holds the owner word (briefly, as a mutex) while it sums
+ * the slots and adds {@code n} to this process's slot with one CAS, so two processes cannot
+ * both take the last permit. Releasing is a CAS on the process's own slot alone. A process
+ * that dies inside the owner word leaves the slots as they were (each change is one CAS), so
+ * that take-over is silent. The slots of a dead process are freed by a process that wants
+ * permits and finds too few, at its owner checks: the freed permits are reported (role
+ * {@code PERMITS}) and the semaphore reports itself inconsistent, since the dead holder may
+ * have been mid-way through what the permit protected. One process holds at most
+ * {@value LockDescriptor#MAX_SLOT_HOLDS} permits; at most 32 processes hold permits at once.
+ *
+ * <p>See {@link SharedLock} for placement, waiting, recovery and misuse.
+ */
+public final class SharedSemaphore extends SharedLock {
+    static final String KIND = "semaphore";
+
+    private final ProcessSlots holders;
+    private final int permits;
+
+    private SharedSemaphore(LockWords words, LockOptions options) {
+        super(words, new OwnerWord(words, OwnerWord.OnTakeover.SILENT, LockRecovery.Role.PERMITS, false), options);
+        this.holders = new ProcessSlots(words, LockDescriptor.SLOTS_OFFSET, LockDescriptor.SLOT_COUNT);
+        this.permits = (int) INT.getVolatile(words.segment, (long) LockDescriptor.PERMITS_OFFSET);
+        if (permits < 1) {
+            throw new IllegalStateException(name() + " has " + permits + " permits; its words are not a semaphore's");
+        }
+    }
+
+    /** Creates the named semaphore {@code name} with {@code permits} permits, all free. */
+    public static SharedSemaphore create(SegmentDirectory directory, String name, int permits) {
+        return named(SharedStruct.create(directory, name, SemaphoreState.class, initial(name, permits)));
+    }
+
+    /** Attaches to the named semaphore {@code name}. */
+    public static SharedSemaphore open(SegmentDirectory directory, String name) {
+        return named(SharedStruct.open(directory, name, SemaphoreState.class));
+    }
+
+    /**
+     * Attaches to {@code name}, creating it with {@code permits} permits if it does not exist;
+     * safe to race.
+     *
+     * @throws IllegalArgumentException if it exists with another number of permits
+     */
+    public static SharedSemaphore openOrCreate(SegmentDirectory directory, String name, int permits) {
+        SemaphoreState initial = initial(name, permits);
+        for (;;) {
+            SharedSemaphore semaphore;
+            try {
+                semaphore = named(SharedStruct.create(directory, name, SemaphoreState.class, initial));
+            } catch (SegmentExistsException exists) {
+                try {
+                    semaphore = open(directory, name);
+                } catch (SegmentNotFoundException unlinkedMeanwhile) {
+                    continue;
+                }
+            }
+            return checkPermits(semaphore, permits);
+        }
+    }
+
+    private static SemaphoreState initial(String name, int permits) {
+        if (permits < 1 || permits > LockDescriptor.MAX_SLOT_HOLDS * LockDescriptor.SLOT_COUNT) {
+            throw new IllegalArgumentException("semaphore '" + name + "': permits must be 1 to "
+                    + LockDescriptor.MAX_SLOT_HOLDS * LockDescriptor.SLOT_COUNT + ", not " + permits);
+        }
+        return new SemaphoreState(0, 0, 0, 0, 0, 0, permits, 0, new long[3], new long[LockDescriptor.SLOT_COUNT]);
+    }
+
+    private static SharedSemaphore named(SharedStruct<SemaphoreState> struct) {
+        try {
+            return new SharedSemaphore(LockWords.named(KIND, struct, LockDescriptor.SLOTTED_LENGTH), LockOptions.DEFAULT);
+        } catch (RuntimeException e) {
+            struct.close();
+            throw e;
+        }
+    }
+
+    /**
+     * A semaphore in the {@value LockDescriptor#SLOTTED_LENGTH} bytes at {@code offset}
+     * (8-aligned) of {@code object}'s data. The first process to attach sets the permit
+     * count in the (zero) words; every other must ask for the same count.
+     */
+    public static SharedSemaphore at(SharedObject object, long offset, int permits) {
+        return placed(LockWords.at(KIND, object, offset, LockDescriptor.SLOTTED_LENGTH), permits);
+    }
+
+    /** The semaphore in field {@code field} (declared as {@link SemaphoreState}) of a struct segment; see {@link #at}. */
+    public static SharedSemaphore in(SharedStruct<?> struct, String field, int permits) {
+        return placed(LockWords.in(KIND, struct, 0, field, SemaphoreState.class), permits);
+    }
+
+    /** The semaphore in field {@code field} (declared as {@link SemaphoreState}) of struct {@code index}; see {@link #at}. */
+    public static SharedSemaphore in(SharedStructArray<?> structs, long index, String field, int permits) {
+        return placed(LockWords.in(KIND, structs, index, field, SemaphoreState.class), permits);
+    }
+
+    private static SharedSemaphore placed(LockWords words, int permits) {
+        initial(words.description, permits);
+        try {
+            INT.compareAndSet(words.segment, (long) LockDescriptor.PERMITS_OFFSET, 0, permits);
+        } catch (RuntimeException e) {
+            throw words.failure(e);
+        }
+        return checkPermits(new SharedSemaphore(words, LockOptions.DEFAULT), permits);
+    }
+
+    private static SharedSemaphore checkPermits(SharedSemaphore semaphore, int permits) {
+        if (semaphore.permits != permits) {
+            semaphore.close();
+            throw new IllegalArgumentException(semaphore.name() + " has " + semaphore.permits + " permits, not the "
+                    + permits + " asked for");
+        }
+        return semaphore;
+    }
+
+    /** The same semaphore, waiting and reporting as {@code newOptions} say; shares this handle's mapping. */
+    public SharedSemaphore withOptions(LockOptions newOptions) {
+        return new SharedSemaphore(words, newOptions);
+    }
+
+    /** The fixed number of permits. */
+    public int permits() {
+        return permits;
+    }
+
+    /** Permits no process holds, now. */
+    public int availablePermits() {
+        try {
+            return (int) (permits - holders.total());
+        } catch (RuntimeException e) {
+            throw words.failure(e);
+        }
+    }
+
+    /** Permits this process holds. */
+    public int heldPermits() {
+        try {
+            return (int) holders.heldBySelf();
+        } catch (RuntimeException e) {
+            throw words.failure(e);
+        }
+    }
+
+    /** Takes one permit, waiting as long as it takes. */
+    public void acquire() throws InterruptedException {
+        acquire(1);
+    }
+
+    /** Takes {@code n} permits at once, waiting as long as it takes. */
+    public void acquire(int n) throws InterruptedException {
+        take(n, false, 0);
+    }
+
+    /** Takes one permit if one is free now. */
+    public boolean tryAcquire() {
+        return tryAcquire(1);
+    }
+
+    /** Takes {@code n} permits if that many are free now. */
+    public boolean tryAcquire(int n) {
+        checkCount(n);
+        try {
+            return tryTake(n, false);
+        } catch (RuntimeException e) {
+            throw words.failure(e);
+        }
+    }
+
+    /** Takes one permit, giving up with {@code false} after {@code time}. */
+    public boolean tryAcquire(long time, TimeUnit unit) throws InterruptedException {
+        return tryAcquire(1, time, unit);
+    }
+
+    /** Takes {@code n} permits at once, giving up with {@code false} after {@code time}. */
+    public boolean tryAcquire(int n, long time, TimeUnit unit) throws InterruptedException {
+        return take(n, true, Wait.deadline(unit.toNanos(time)));
+    }
+
+    /** Gives back one permit this process holds. */
+    public void release() {
+        release(1);
+    }
+
+    /**
+     * Gives back {@code n} permits this process holds.
+     *
+     * @throws IllegalStateException if this process holds fewer
+     */
+    public void release(int n) {
+        checkCount(n);
+        try {
+            long held = holders.heldBySelf();
+            if (held < n) {
+                throw new IllegalStateException(name() + ": pid " + Owners.SELF_PID + " releases " + n
+                        + " permit(s) but holds " + held + "; only permits a process holds can be released");
+            }
+            holders.remove(n, "permits");
+        } catch (RuntimeException e) {
+            throw words.failure(e);
+        }
+    }
+
+    /** A process that holds a permit declares the protected data repaired. */
+    @Override
+    public void markConsistent() {
+        try {
+            if (holders.heldBySelf() == 0) {
+                throw new IllegalMonitorStateException(name() + ": markConsistent by pid " + Owners.SELF_PID
+                        + ", which holds no permit");
+            }
+            owner.acquireUninterruptibly(options);
+            try {
+                owner.setFlags(0, LockDescriptor.FLAG_INCONSISTENT);
+            } finally {
+                owner.releaseNow();
+            }
+        } catch (RuntimeException e) {
+            throw words.failure(e);
+        }
+    }
+
+    @Override
+    String state() {
+        return availablePermits() + " of " + permits + " permits free";
+    }
+
+    private void checkCount(int n) {
+        if (n < 1 || n > permits) {
+            throw new IllegalArgumentException(name() + ": cannot take or give " + n + " permits of " + permits);
+        }
+    }
+
+    private boolean take(int n, boolean timed, long deadline) throws InterruptedException {
+        checkCount(n);
+        try {
+            if (tryTake(n, false)) {
+                return true;
+            }
+            Wait wait = new Wait(options, timed, deadline, true);
+            try {
+                for (;;) {
+                    if (tryTake(n, wait.checkDue())) {
+                        return true;
+                    }
+                    if (!wait.idle()) {
+                        return false;
+                    }
+                }
+            } finally {
+                wait.end();
+            }
+        } catch (RuntimeException e) {
+            throw words.failure(e);
+        }
+    }
+
+    /** One attempt; with {@code reclaim}, first frees the permits of dead processes. */
+    private boolean tryTake(int n, boolean reclaim) {
+        if (!reclaim && permits - holders.total() < n) {
+            return false;
+        }
+        owner.acquireUninterruptibly(options);
+        try {
+            if (reclaim) {
+                holders.reclaimDead(this::reclaimedPermits);
+            }
+            return permits - holders.total() >= n && holders.tryAdd(n);
+        } finally {
+            owner.releaseNow();
+        }
+    }
+
+    private void reclaimedPermits(long slotWord) {
+        long pid = Owners.pid(slotWord);
+        owner.recordRecovery(pid);
+        owner.setFlags(LockDescriptor.FLAG_INCONSISTENT, 0);
+        OwnerWord.report(options, new LockRecovery(name(), pid, LockRecovery.Role.PERMITS, slotWord & Owners.COUNT_MASK, false));
+    }
+}

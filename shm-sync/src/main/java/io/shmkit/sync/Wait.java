@@ -1,0 +1,71 @@
+package io.shmkit.sync;
+
+/**
+ * One thread's wait for a lock: the idle strategy's attempt count, the deadline, when the
+ * holder's liveness is next checked, and an interrupt that an uninterruptible wait swallows
+ * and restores at the end. Made only on the slow path, after a first attempt failed.
+ */
+final class Wait {
+    private final IdleStrategy idle;
+    private final long checkIntervalNanos;
+    private final boolean timed;
+    private final long deadline;
+    private final boolean interruptible;
+    private int attempt;
+    private long nextCheck;
+    private boolean interrupted;
+
+    Wait(LockOptions options, boolean timed, long deadline, boolean interruptible) {
+        this.idle = options.idleStrategy();
+        this.checkIntervalNanos = options.ownerCheckInterval().toNanos();
+        this.timed = timed;
+        this.deadline = deadline;
+        this.interruptible = interruptible;
+        this.nextCheck = System.nanoTime() + checkIntervalNanos;
+    }
+
+    /** Whether it is time to check that the holders are alive; if so, the next check is scheduled. */
+    boolean checkDue() {
+        long now = System.nanoTime();
+        if (now - nextCheck >= 0) {
+            nextCheck = now + checkIntervalNanos;
+            return true;
+        }
+        return false;
+    }
+
+    /**
+     * Waits before the next attempt.
+     *
+     * @return false if the deadline has passed
+     * @throws InterruptedException if interruptible and the thread was interrupted
+     */
+    boolean idle() throws InterruptedException {
+        if (Thread.interrupted()) {
+            if (interruptible) {
+                throw new InterruptedException();
+            }
+            interrupted = true;
+        }
+        if (timed && System.nanoTime() - deadline >= 0) {
+            return false;
+        }
+        idle.idle(attempt);
+        if (attempt < Integer.MAX_VALUE) {
+            attempt++;
+        }
+        return true;
+    }
+
+    /** Ends the wait: an interrupt swallowed by an uninterruptible wait is set again. */
+    void end() {
+        if (interrupted) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /** A deadline {@code nanos} from now, for the timed variants. */
+    static long deadline(long nanos) {
+        return System.nanoTime() + Math.max(0, Math.min(nanos, Long.MAX_VALUE / 4));
+    }
+}

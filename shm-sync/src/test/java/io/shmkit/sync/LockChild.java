@@ -1,0 +1,193 @@
+package io.shmkit.sync;
+
+import io.shmkit.core.SegmentDirectory;
+import io.shmkit.core.SharedStruct;
+import io.shmkit.core.SharedStructArray;
+import io.shmkit.core.StructField;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.concurrent.ThreadLocalRandom;
+
+/**
+ * The child JVM of {@link CrossProcessLockTest}: {@code LockChild <dir> <command> <args...>}.
+ * It reports through its exit code (0 = its checks passed) and prints what it saw; a recovery
+ * it performs is printed as a line starting {@code RECOVERED}.
+ */
+public final class LockChild {
+    static final StructField.OfLong COUNT = StructField.ofLong(Ledger.class, "count");
+    static final StructField.OfLong VICTIM_WORK = StructField.ofLong(Ledger.class, "victimWork");
+    static final StructField.OfLong PHASE = StructField.ofLong(Ledger.class, "phase");
+    static final StructField.OfLong X = StructField.ofLong(Ledger.class, "x");
+    static final StructField.OfLong Y = StructField.ofLong(Ledger.class, "y");
+    static final StructField.OfLong A = StructField.ofLong(Quad.class, "a");
+    static final StructField.OfLong B = StructField.ofLong(Quad.class, "b");
+    static final StructField.OfLong C = StructField.ofLong(Quad.class, "c");
+    static final StructField.OfLong D = StructField.ofLong(Quad.class, "d");
+
+    /** Fast owner checks, and every recovery printed for the parent to read. */
+    static final LockOptions OPTIONS = LockOptions.DEFAULT
+            .withOwnerCheckInterval(Duration.ofMillis(5))
+            .withRecoveryListener(r -> System.out.println("RECOVERED pid=" + r.deadPid() + " role=" + r.role()
+                    + " holds=" + r.holds() + " consistent=" + r.consistent()));
+
+    private LockChild() {
+    }
+
+    public static void main(String[] args) throws Exception {
+        SegmentDirectory dir = SegmentDirectory.of(Path.of(args[0]));
+        String command = args[1];
+        switch (command) {
+            case "increment" -> increment(dir, Kind.valueOf(args[2]), Long.parseLong(args[3]));
+            case "hold" -> hold(dir, Kind.valueOf(args[2]), Long.parseLong(args[3]));
+            case "rw-write" -> rwWrite(dir, Long.parseLong(args[2]));
+            case "rw-read" -> System.exit(rwRead(dir, Long.parseLong(args[2]), Boolean.parseBoolean(args[3])) == 0 ? 0 : 3);
+            case "seq-write" -> seqWrite(dir);
+            case "foreign-unlock" -> foreignUnlock(dir, Long.parseLong(args[2]));
+            default -> throw new IllegalArgumentException("unknown command " + command);
+        }
+    }
+
+    /** {@code n} times: acquire, count = count + 1 with a plain read and a plain write, release. */
+    static void increment(SegmentDirectory dir, Kind kind, long n) throws InterruptedException {
+        try (SharedStruct<Ledger> ledger = SharedStruct.open(dir, "ledger", Ledger.class)) {
+            Kind.Guard guard = kind.guard(ledger, OPTIONS);
+            for (long i = 0; i < n; i++) {
+                guard.acquire();
+                try {
+                    COUNT.set(ledger, 0, COUNT.get(ledger, 0) + 1);
+                } finally {
+                    guard.release();
+                }
+            }
+            System.out.println("incremented " + n + " under " + kind);
+        }
+    }
+
+    /**
+     * {@code pre} guarded increments, then acquires and keeps the lock: adds one more to the
+     * count (not for READ, which may not write), records that work, says so in {@code phase},
+     * and waits to be killed.
+     */
+    static void hold(SegmentDirectory dir, Kind kind, long pre) throws InterruptedException {
+        SharedStruct<Ledger> ledger = SharedStruct.open(dir, "ledger", Ledger.class);
+        Kind writer = kind == Kind.READ ? Kind.WRITE : kind;
+        Kind.Guard guard = writer.guard(ledger, OPTIONS);
+        for (long i = 0; i < pre; i++) {
+            guard.acquire();
+            COUNT.set(ledger, 0, COUNT.get(ledger, 0) + 1);
+            guard.release();
+        }
+        kind.guard(ledger, OPTIONS).acquire();
+        if (kind != Kind.READ) {
+            COUNT.set(ledger, 0, COUNT.get(ledger, 0) + 1);
+        }
+        VICTIM_WORK.set(ledger, 0, pre + (kind == Kind.READ ? 0 : 1));
+        PHASE.setVolatile(ledger, 0, 1);
+        System.out.println("holding " + kind + " after " + pre + " increments");
+        Thread.sleep(Long.MAX_VALUE);
+    }
+
+    /** {@code n} writes of x = k, y = -k under the write lock, with a gap between the two stores. */
+    static void rwWrite(SegmentDirectory dir, long n) {
+        try (SharedStruct<Ledger> ledger = SharedStruct.open(dir, "ledger", Ledger.class)) {
+            ScopedLock write = SharedReadWriteLock.in(ledger, "rw").withOptions(OPTIONS).writeLock();
+            for (long k = 1; k <= n; k++) {
+                write.lock();
+                try {
+                    X.set(ledger, 0, k);
+                    spin(50);
+                    Y.set(ledger, 0, -k);
+                } finally {
+                    write.unlock();
+                }
+            }
+        }
+    }
+
+    /** {@code n} reads of x + y, under the read lock or not; returns and prints the violations of x + y == 0. */
+    static long rwRead(SegmentDirectory dir, long n, boolean locked) {
+        try (SharedStruct<Ledger> ledger = SharedStruct.open(dir, "ledger", Ledger.class)) {
+            ScopedLock read = SharedReadWriteLock.in(ledger, "rw").withOptions(OPTIONS).readLock();
+            long violations = 0;
+            for (long i = 0; i < n; i++) {
+                if (locked) {
+                    read.lock();
+                }
+                try {
+                    long x = X.get(ledger, 0);
+                    spin(5);
+                    if (x + Y.get(ledger, 0) != 0) {
+                        violations++;
+                    }
+                } finally {
+                    if (locked) {
+                        read.unlock();
+                    }
+                }
+            }
+            System.out.println("violations=" + violations + " reads=" + n + " locked=" + locked);
+            return violations;
+        }
+    }
+
+    /**
+     * Until the parent sets {@code phase} of the ledger to 2: writes k into all four fields of
+     * a random quad under its seqlock, with gaps between the stores.
+     */
+    static void seqWrite(SegmentDirectory dir) {
+        try (SharedStruct<Ledger> ledger = SharedStruct.open(dir, "ledger", Ledger.class);
+             SharedStructArray<Quad> quads = SharedStructArray.open(dir, "quads", Quad.class)) {
+            SharedSeqLock[] locks = new SharedSeqLock[(int) quads.length()];
+            for (int i = 0; i < locks.length; i++) {
+                locks[i] = SharedSeqLock.in(quads, i, "lock").withOptions(OPTIONS);
+            }
+            PHASE.setVolatile(ledger, 0, 1);
+            long writes = 0;
+            for (long k = 1; PHASE.getVolatile(ledger, 0) != 2; k++) {
+                int i = ThreadLocalRandom.current().nextInt(locks.length);
+                locks[i].writeLock();
+                try {
+                    A.set(quads, i, k);
+                    spin(10);
+                    B.set(quads, i, k);
+                    spin(10);
+                    C.set(quads, i, k);
+                    spin(10);
+                    D.set(quads, i, k);
+                } finally {
+                    locks[i].unlockWrite();
+                }
+                writes++;
+            }
+            System.out.println("writes=" + writes);
+        }
+    }
+
+    /** Unlocks the mutex the parent (pid {@code holder}) holds: must be refused, naming the holder. */
+    static void foreignUnlock(SegmentDirectory dir, long holder) {
+        try (SharedStruct<Ledger> ledger = SharedStruct.open(dir, "ledger", Ledger.class)) {
+            SharedMutex mutex = SharedMutex.in(ledger, "mutex");
+            try {
+                mutex.unlock();
+                System.out.println("CHECK FAILED: unlock of a mutex another process holds was allowed");
+                System.exit(1);
+            } catch (IllegalMonitorStateException expected) {
+                System.out.println("refused: " + expected.getMessage());
+                if (!expected.getMessage().contains("held by pid " + holder) || !mutex.isLocked()) {
+                    System.exit(2);
+                }
+            }
+        }
+    }
+
+    private static volatile long sink;
+
+    /** A short delay that the JIT cannot remove, to widen the window between two stores. */
+    static void spin(int n) {
+        long x = sink;
+        for (int i = 0; i < n; i++) {
+            x = x * 31 + i;
+        }
+        sink = x;
+    }
+}
