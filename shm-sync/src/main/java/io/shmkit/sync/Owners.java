@@ -1,9 +1,10 @@
 package io.shmkit.sync;
 
+import java.io.FileInputStream;
+import java.io.FileNotFoundException;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.Optional;
@@ -90,9 +91,11 @@ final class Owners {
 
     private static Optional<Integer> procStartTag(long pid) {
         String stat;
-        try {
-            stat = new String(Files.readAllBytes(Path.of("/proc", Long.toString(pid), "stat")), StandardCharsets.US_ASCII);
-        } catch (NoSuchFileException gone) {
+        // A plain sequential read: Files.readAllBytes sizes its read by the file's length, which
+        // procfs reports as 0, and some kernels then return a truncated read.
+        try (FileInputStream in = new FileInputStream("/proc/" + pid + "/stat")) {
+            stat = new String(in.readAllBytes(), StandardCharsets.US_ASCII);
+        } catch (FileNotFoundException gone) {
             return Optional.empty();
         } catch (IOException e) {
             // ESRCH while the process is being reaped reads as an I/O error: it is dying.
