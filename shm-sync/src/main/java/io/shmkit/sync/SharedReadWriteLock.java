@@ -303,16 +303,19 @@ public final class SharedReadWriteLock extends SharedLock implements ReadWriteLo
         owner.release();
     }
 
-    /** The read side: shared with other readers, excluded by a writer. */
-    public final class ReadLock implements ScopedLock {
-        private ReadLock() {
-        }
+    /** What the two sides share: the {@link java.util.concurrent.locks.Lock} contract over one acquire and release. */
+    abstract sealed class Side implements ScopedLock permits ReadLock, WriteLock {
+        abstract boolean acquire(boolean timed, long deadline, boolean interruptible) throws InterruptedException;
 
-        /** Waits for the read lock; an interrupt is set again on return. */
+        abstract boolean acquireNow();
+
+        abstract void releaseHold();
+
+        /** Waits for this side; an interrupt does not end the wait and is set again on return. */
         @Override
-        public void lock() {
+        public final void lock() {
             try {
-                acquireRead(false, 0, false);
+                acquire(false, 0, false);
             } catch (InterruptedException impossible) {
                 throw new AssertionError(impossible);
             } catch (RuntimeException e) {
@@ -321,50 +324,73 @@ public final class SharedReadWriteLock extends SharedLock implements ReadWriteLo
         }
 
         @Override
-        public void lockInterruptibly() throws InterruptedException {
+        public final void lockInterruptibly() throws InterruptedException {
             try {
-                acquireRead(false, 0, true);
+                acquire(false, 0, true);
             } catch (RuntimeException e) {
                 throw words.failure(e);
             }
         }
 
-        /** The read lock if no writer is in or waiting and a slot is free, now. */
+        /** This side if it can be had now: never waits, never checks a holder's liveness. */
         @Override
-        public boolean tryLock() {
+        public final boolean tryLock() {
             try {
-                if (tryEnterRead()) {
-                    readHolds.get()[0]++;
-                    return true;
-                }
-                return false;
-            } catch (RuntimeException e) {
-                throw words.failure(e);
-            }
-        }
-
-        @Override
-        public boolean tryLock(long time, TimeUnit unit) throws InterruptedException {
-            try {
-                return acquireRead(true, Wait.deadline(unit.toNanos(time)), true);
-            } catch (RuntimeException e) {
-                throw words.failure(e);
-            }
-        }
-
-        /** @throws IllegalMonitorStateException if the calling thread holds no read lock through this handle */
-        @Override
-        public void unlock() {
-            try {
-                releaseRead();
+                return acquireNow();
             } catch (RuntimeException e) {
                 throw words.failure(e);
             }
         }
 
         @Override
-        public Condition newCondition() {
-            throw new UnsupportedOperationException(name() + ": read locks have no conditions");
+        public final boolean tryLock(long time, TimeUnit unit) throws InterruptedException {
+            try {
+                return acquire(true, Wait.deadline(unit.toNanos(time)), true);
+            } catch (RuntimeException e) {
+                throw words.failure(e);
+            }
+        }
+
+        /** @throws IllegalMonitorStateException if the calling thread does not hold this side */
+        @Override
+        public final void unlock() {
+            try {
+                releaseHold();
+            } catch (RuntimeException e) {
+                throw words.failure(e);
+            }
+        }
+
+        /** Not supported: waking a thread of another process needs native code. */
+        @Override
+        public final Condition newCondition() {
+            throw new UnsupportedOperationException(name() + ": conditions are not supported; waking a thread in another"
+                    + " process would need native code");
+        }
+    }
+
+    /** The read side: shared with other readers, excluded by a writer. */
+    public final class ReadLock extends Side {
+        private ReadLock() {
+        }
+
+        @Override
+        boolean acquire(boolean timed, long deadline, boolean interruptible) throws InterruptedException {
+            return acquireRead(timed, deadline, interruptible);
+        }
+
+        @Override
+        boolean acquireNow() {
+            if (tryEnterRead()) {
+                readHolds.get()[0]++;
+                return true;
+            }
+            return false;
+        }
+
+        @Override
+        void releaseHold() {
+            releaseRead();
         }
 
         @Override
@@ -374,76 +400,34 @@ public final class SharedReadWriteLock extends SharedLock implements ReadWriteLo
     }
 
     /** The write side: exclusive, reentrant. */
-    public final class WriteLock implements ScopedLock {
+    public final class WriteLock extends Side {
         private WriteLock() {
         }
 
-        /** Waits for the write lock; an interrupt is set again on return. */
         @Override
-        public void lock() {
-            try {
-                acquireWrite(false, 0, false);
-            } catch (InterruptedException impossible) {
-                throw new AssertionError(impossible);
-            } catch (RuntimeException e) {
-                throw words.failure(e);
-            }
+        boolean acquire(boolean timed, long deadline, boolean interruptible) throws InterruptedException {
+            return acquireWrite(timed, deadline, interruptible);
         }
 
         @Override
-        public void lockInterruptibly() throws InterruptedException {
-            try {
-                acquireWrite(false, 0, true);
-            } catch (RuntimeException e) {
-                throw words.failure(e);
+        boolean acquireNow() {
+            if (owner.isHeldByCurrentThread()) {
+                return owner.tryAcquire();
             }
-        }
-
-        /** The write lock if free and no reader is in, now. */
-        @Override
-        public boolean tryLock() {
-            try {
-                if (owner.isHeldByCurrentThread()) {
-                    return owner.tryAcquire();
-                }
-                if (readHolds.get()[0] > 0 || !owner.tryAcquire()) {
-                    return false;
-                }
-                if (readers.isEmpty()) {
-                    owner.setFlags(LockDescriptor.FLAG_ACTIVE, 0);
-                    return true;
-                }
-                owner.releaseNow();
+            if (readHolds.get()[0] > 0 || !owner.tryAcquire()) {
                 return false;
-            } catch (RuntimeException e) {
-                throw words.failure(e);
             }
+            if (readers.isEmpty()) {
+                owner.setFlags(LockDescriptor.FLAG_ACTIVE, 0);
+                return true;
+            }
+            owner.releaseNow();
+            return false;
         }
 
         @Override
-        public boolean tryLock(long time, TimeUnit unit) throws InterruptedException {
-            try {
-                return acquireWrite(true, Wait.deadline(unit.toNanos(time)), true);
-            } catch (RuntimeException e) {
-                throw words.failure(e);
-            }
-        }
-
-        /** @throws IllegalMonitorStateException if the calling thread does not hold the write lock */
-        @Override
-        public void unlock() {
-            try {
-                releaseWrite();
-            } catch (RuntimeException e) {
-                throw words.failure(e);
-            }
-        }
-
-        /** Not supported: waking a thread of another process needs native code. */
-        @Override
-        public Condition newCondition() {
-            throw new UnsupportedOperationException(name() + ": conditions are not supported; waking a thread in another"
-                    + " process would need native code");
+        void releaseHold() {
+            releaseWrite();
         }
 
         @Override
