@@ -105,6 +105,25 @@ class ExclusiveLockTest extends LockTestSupport {
     }
 
     @Test
+    void aThreadThatWaitsLongParksInsteadOfBurningACore() throws Exception {
+        java.lang.management.ThreadMXBean mx = java.lang.management.ManagementFactory.getThreadMXBean();
+        try (SharedMutex mutex = SharedMutex.create(dir, "m")) {
+            mutex.lock();
+            long[] cpuNanos = new long[1];
+            Future<Boolean> waiter = inThread(() -> {
+                long cpu = mx.getCurrentThreadCpuTime();
+                boolean got = mutex.tryLock(1, TimeUnit.SECONDS);
+                cpuNanos[0] = mx.getCurrentThreadCpuTime() - cpu;
+                return got;
+            });
+            assertFalse(waiter.get(10, TimeUnit.SECONDS));
+            mutex.unlock();
+            // a spinning waiter would use most of the second; the backoff parks up to 1 ms at a time
+            assertTrue(cpuNanos[0] < 300_000_000L, "a 1 s wait used " + cpuNanos[0] / 1_000_000 + " ms of CPU");
+        }
+    }
+
+    @Test
     void onlyTheHolderUnlocksAndMessagesNameTheHolder() throws Exception {
         try (SharedMutex mutex = SharedMutex.create(dir, "m")) {
             var notLocked = assertThrows(IllegalMonitorStateException.class, mutex::unlock);
