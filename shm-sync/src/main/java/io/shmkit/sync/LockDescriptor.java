@@ -86,35 +86,37 @@ package io.shmkit.sync;
  * and a {@link SharedSeqLock} at {@link #BUILT_IN_SEQLOCK_OFFSET}; the rest is reserved.
  */
 public final class LockDescriptor {
-    public static final int OWNER_OFFSET = 0x00;
-    public static final int THREAD_OFFSET = 0x08;
-    public static final int HOLDS_OFFSET = 0x10;
-    public static final int FLAGS_OFFSET = 0x14;
-    public static final int RECOVERIES_OFFSET = 0x18;
-    public static final int DEAD_PID_OFFSET = 0x1C;
-    public static final int OWNER_BLOCK_LENGTH = 0x20;
+    // Offsets are longs: VarHandles on memory segments take a long offset, and an int
+    // argument would make every access an inexact invocation that the JIT cannot inline.
+    public static final long OWNER_OFFSET = 0x00;
+    public static final long THREAD_OFFSET = 0x08;
+    public static final long HOLDS_OFFSET = 0x10;
+    public static final long FLAGS_OFFSET = 0x14;
+    public static final long RECOVERIES_OFFSET = 0x18;
+    public static final long DEAD_PID_OFFSET = 0x1C;
+    public static final long OWNER_BLOCK_LENGTH = 0x20;
 
     /** Flag: a holder died and nobody has called {@code markConsistent()} since. */
     public static final int FLAG_INCONSISTENT = 1;
     /** Flag: the writer of a read/write lock or seqlock is inside its critical section. */
     public static final int FLAG_ACTIVE = 2;
 
-    public static final int MUTEX_LENGTH = OWNER_BLOCK_LENGTH;
+    public static final long MUTEX_LENGTH = OWNER_BLOCK_LENGTH;
 
-    public static final int SEQUENCE_OFFSET = 0x20;
-    public static final int SEQLOCK_LENGTH = 0x40;
+    public static final long SEQUENCE_OFFSET = 0x20;
+    public static final long SEQLOCK_LENGTH = 0x40;
 
-    public static final int PERMITS_OFFSET = 0x20;
-    public static final int SLOTS_OFFSET = 0x40;
+    public static final long PERMITS_OFFSET = 0x20;
+    public static final long SLOTS_OFFSET = 0x40;
     public static final int SLOT_COUNT = 32;
-    public static final int SLOTTED_LENGTH = SLOTS_OFFSET + SLOT_COUNT * 8;
+    public static final long SLOTTED_LENGTH = SLOTS_OFFSET + SLOT_COUNT * 8;
     /** Most holds one process can have in one slot: the 16-bit count. */
     public static final int MAX_SLOT_HOLDS = 0xFFFF;
 
     /** Offset of the built-in reentrant lock in a segment header's lock area. */
-    public static final int BUILT_IN_LOCK_OFFSET = 0x00;
+    public static final long BUILT_IN_LOCK_OFFSET = 0x00;
     /** Offset of the built-in seqlock in a segment header's lock area. */
-    public static final int BUILT_IN_SEQLOCK_OFFSET = 0x40;
+    public static final long BUILT_IN_SEQLOCK_OFFSET = 0x40;
 
     /** Alignment every lock's words need. */
     public static final int ALIGNMENT = 8;

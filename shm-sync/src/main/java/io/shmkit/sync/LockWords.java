@@ -15,8 +15,10 @@ import java.lang.invoke.VarHandle;
  * read-only mapping) into messages that name the lock and its segment.
  */
 final class LockWords {
-    static final VarHandle LONG = ValueLayout.JAVA_LONG.varHandle();
-    static final VarHandle INT = ValueLayout.JAVA_INT.varHandle();
+    // Exact invocation: a call whose argument or result types differ from the handle's (an
+    // int offset, say) throws instead of silently taking the slow, adapting path.
+    static final VarHandle LONG = ValueLayout.JAVA_LONG.varHandle().withInvokeExactBehavior();
+    static final VarHandle INT = ValueLayout.JAVA_INT.varHandle().withInvokeExactBehavior();
 
     final MemorySegment segment;
     final SharedObject container;

@@ -33,8 +33,10 @@ final class ProcessSlots {
         this.home = (int) Math.floorMod(Owners.SELF_PID * 0x9E3779B9L >>> 16, count);
     }
 
+    /** The i-th slot looked at, starting from this process's home slot (no division: this is on the lock path). */
     private long offset(int i) {
-        return base + 8L * ((home + i) % count);
+        int slot = home + i;
+        return base + 8L * (slot < count ? slot : slot - count);
     }
 
     /**
@@ -45,6 +47,13 @@ final class ProcessSlots {
      * @throws IllegalStateException if this process would hold more than {@value LockDescriptor#MAX_SLOT_HOLDS}
      */
     boolean tryAdd(int n) {
+        long homeAt = offset(0);
+        long homeWord = (long) LONG.getVolatile(segment, homeAt);
+        if (homeWord == 0 ? LONG.compareAndSet(segment, homeAt, 0L, SELF_SLOT | n)
+                : (homeWord & ~COUNT_MASK) == SELF_SLOT && (homeWord & COUNT_MASK) + n <= MAX_SLOT_HOLDS
+                        && LONG.compareAndSet(segment, homeAt, homeWord, homeWord + n)) {
+            return true; // the usual case: this process's slot is its home slot
+        }
         retry:
         for (;;) {
             for (int i = 0; i < count; i++) {
@@ -78,6 +87,12 @@ final class ProcessSlots {
      * @throws IllegalStateException if this process holds fewer
      */
     void remove(int n, String what) {
+        long homeAt = offset(0);
+        long homeWord = (long) LONG.getVolatile(segment, homeAt);
+        if (homeWord != 0 && (homeWord & ~COUNT_MASK) == SELF_SLOT && (homeWord & COUNT_MASK) >= n
+                && LONG.compareAndSet(segment, homeAt, homeWord, (homeWord & COUNT_MASK) == n ? 0L : homeWord - n)) {
+            return;
+        }
         int left = n;
         retry:
         while (left > 0) {
@@ -113,16 +128,16 @@ final class ProcessSlots {
     /** Holds of every process. */
     long total() {
         long sum = 0;
-        for (int i = 0; i < count; i++) {
-            sum += (long) LONG.getVolatile(segment, offset(i)) & COUNT_MASK;
+        for (long at = base, end = base + 8L * count; at < end; at += 8) {
+            sum += (long) LONG.getVolatile(segment, at) & COUNT_MASK;
         }
         return sum;
     }
 
     /** Whether no process holds anything. */
     boolean isEmpty() {
-        for (int i = 0; i < count; i++) {
-            if ((long) LONG.getVolatile(segment, offset(i)) != 0) {
+        for (long at = base, end = base + 8L * count; at < end; at += 8) {
+            if ((long) LONG.getVolatile(segment, at) != 0) {
                 return false;
             }
         }

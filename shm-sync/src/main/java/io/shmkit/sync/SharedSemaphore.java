@@ -41,7 +41,7 @@ public final class SharedSemaphore extends SharedLock {
     private SharedSemaphore(LockWords words, LockOptions options) {
         super(words, new OwnerWord(words, OwnerWord.OnTakeover.SILENT, LockRecovery.Role.PERMITS, false), options);
         this.holders = new ProcessSlots(words, LockDescriptor.SLOTS_OFFSET, LockDescriptor.SLOT_COUNT);
-        this.permits = (int) INT.getVolatile(words.segment, (long) LockDescriptor.PERMITS_OFFSET);
+        this.permits = (int) INT.getVolatile(words.segment, LockDescriptor.PERMITS_OFFSET);
         if (permits < 1) {
             throw new IllegalStateException(name() + " has " + permits + " permits; its words are not a semaphore's");
         }
@@ -119,7 +119,9 @@ public final class SharedSemaphore extends SharedLock {
     private static SharedSemaphore placed(LockWords words, int permits) {
         initial(words.description, permits);
         try {
-            INT.compareAndSet(words.segment, (long) LockDescriptor.PERMITS_OFFSET, 0, permits);
+            // the first to attach sets the count; the others find it set, and it is checked below
+            boolean first = INT.compareAndSet(words.segment, LockDescriptor.PERMITS_OFFSET, 0, permits);
+            assert first || (int) INT.getVolatile(words.segment, LockDescriptor.PERMITS_OFFSET) != 0;
         } catch (RuntimeException e) {
             throw words.failure(e);
         }

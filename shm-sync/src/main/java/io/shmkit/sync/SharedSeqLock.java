@@ -112,7 +112,7 @@ public final class SharedSeqLock extends SharedLock {
      */
     public long tryOptimisticRead() {
         try {
-            return (long) LONG.getAcquire(segment, (long) SEQUENCE_OFFSET);
+            return (long) LONG.getAcquire(segment, SEQUENCE_OFFSET);
         } catch (RuntimeException e) {
             throw words.failure(e);
         }
@@ -122,7 +122,7 @@ public final class SharedSeqLock extends SharedLock {
     public boolean validate(long stamp) {
         VarHandle.acquireFence();
         try {
-            return (stamp & 1) == 0 && (long) LONG.getOpaque(segment, (long) SEQUENCE_OFFSET) == stamp;
+            return (stamp & 1) == 0 && (long) LONG.getOpaque(segment, SEQUENCE_OFFSET) == stamp;
         } catch (RuntimeException e) {
             throw words.failure(e);
         }
@@ -139,7 +139,7 @@ public final class SharedSeqLock extends SharedLock {
         Wait wait = null;
         try {
             for (;;) {
-                long stamp = (long) LONG.getAcquire(segment, (long) SEQUENCE_OFFSET);
+                long stamp = (long) LONG.getAcquire(segment, SEQUENCE_OFFSET);
                 if ((stamp & 1) == 0) {
                     T copy;
                     try {
@@ -184,13 +184,23 @@ public final class SharedSeqLock extends SharedLock {
         return read(() -> structs.get(index));
     }
 
+    /**
+     * Throws if the write in progress belongs to a dead process. The sequence is read on both
+     * sides of the owner word: only a sequence that stayed odd and unchanged around a dead
+     * owner means that owner died mid-write. (A free owner word never goes with a stable odd
+     * sequence: writers make the sequence even before they free the word, and nobody frees a
+     * dead writer's word but the next writer, which becomes the owner.)
+     */
     private void checkWriterAlive() {
+        long before = (long) LONG.getVolatile(segment, SEQUENCE_OFFSET);
         long writer = owner.ownerKey();
-        if (writer == 0 || (writer != Owners.SELF_KEY && !Owners.isOwnerAlive(writer))) {
-            long pid = writer == 0 ? owner.lastDeadPid() : Owners.pid(writer);
-            throw new OwnerDiedException(name() + ": the writer (pid " + pid + ") died in the middle of a write; the data"
-                    + " stays torn until a writer takes the lock over (it is told the data is inconsistent) and rewrites it", pid);
+        if ((before & 1) == 0 || writer == 0 || writer == Owners.SELF_KEY || Owners.isOwnerAlive(writer)
+                || (long) LONG.getVolatile(segment, SEQUENCE_OFFSET) != before) {
+            return;
         }
+        long pid = Owners.pid(writer);
+        throw new OwnerDiedException(name() + ": the writer (pid " + pid + ") died in the middle of a write; the data"
+                + " stays torn until a writer takes the lock over (it is told the data is inconsistent) and rewrites it", pid);
     }
 
     /** The sequence: even when stable, odd while a write is in progress; it counts writes twice. */
@@ -238,9 +248,9 @@ public final class SharedSeqLock extends SharedLock {
 
     private void beginWrite() {
         owner.setFlags(LockDescriptor.FLAG_ACTIVE, 0);
-        long sequence = (long) LONG.getOpaque(segment, (long) SEQUENCE_OFFSET);
+        long sequence = (long) LONG.getOpaque(segment, SEQUENCE_OFFSET);
         if ((sequence & 1) == 0) {
-            LONG.setOpaque(segment, (long) SEQUENCE_OFFSET, sequence + 1);
+            LONG.setOpaque(segment, SEQUENCE_OFFSET, sequence + 1);
         }
         // else a writer died mid-write: the sequence stays odd until this write ends
         VarHandle.releaseFence();
@@ -254,8 +264,8 @@ public final class SharedSeqLock extends SharedLock {
     public void unlockWrite() {
         try {
             owner.checkHeldByCurrentThread("write unlock");
-            long sequence = (long) LONG.getOpaque(segment, (long) SEQUENCE_OFFSET);
-            LONG.setRelease(segment, (long) SEQUENCE_OFFSET, sequence + 1);
+            long sequence = (long) LONG.getOpaque(segment, SEQUENCE_OFFSET);
+            LONG.setRelease(segment, SEQUENCE_OFFSET, sequence + 1);
             owner.setFlags(0, LockDescriptor.FLAG_ACTIVE);
             owner.releaseNow();
         } catch (RuntimeException e) {

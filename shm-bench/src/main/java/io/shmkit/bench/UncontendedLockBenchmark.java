@@ -1,0 +1,139 @@
+package io.shmkit.bench;
+
+import io.shmkit.core.SegmentDirectory;
+import io.shmkit.core.SharedStruct;
+import io.shmkit.sync.SharedMutex;
+import io.shmkit.sync.SharedReadWriteLock;
+import io.shmkit.sync.SharedReentrantLock;
+import io.shmkit.sync.SharedSemaphore;
+import io.shmkit.sync.SharedSeqLock;
+import java.io.IOException;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.ReentrantLock;
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Fork;
+import org.openjdk.jmh.annotations.Level;
+import org.openjdk.jmh.annotations.Measurement;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.TearDown;
+import org.openjdk.jmh.annotations.Warmup;
+
+/**
+ * One uncontended acquire and release of every shm-sync lock, one thread, one process,
+ * against the JDK's inter-process lock ({@link FileLock} on a file in /dev/shm) and an
+ * in-JVM {@link ReentrantLock} for reference. The seqlock rows are an optimistic read of a
+ * two-double struct (stamp, copy, validate) and a write of it. Compare as ratios within one run.
+ *
+ * <p>Run: {@code java -jar shm-bench/target/benchmarks.jar UncontendedLock}
+ */
+@State(Scope.Thread)
+@BenchmarkMode(Mode.AverageTime)
+@OutputTimeUnit(TimeUnit.NANOSECONDS)
+@Warmup(iterations = 3, time = 1)
+@Measurement(iterations = 5, time = 1)
+@Fork(1)
+public class UncontendedLockBenchmark {
+    public record Point(double x, double y) {}
+
+    private final String prefix = "shmkit-bench-lock-" + ProcessHandle.current().pid() + "-";
+    private SegmentDirectory shm;
+    private SharedMutex mutex;
+    private SharedReentrantLock reentrant;
+    private SharedReadWriteLock rw;
+    private SharedSemaphore semaphore;
+    private SharedStruct<Point> point;
+    private SharedSeqLock seqlock;
+    private final ReentrantLock jdkLock = new ReentrantLock();
+    private Path lockFile;
+    private FileChannel channel;
+
+    @Setup(Level.Trial)
+    public void setUp() throws IOException {
+        shm = SegmentDirectory.shm();
+        mutex = SharedMutex.create(shm, prefix + "mutex");
+        reentrant = SharedReentrantLock.create(shm, prefix + "reentrant");
+        rw = SharedReadWriteLock.create(shm, prefix + "rw");
+        semaphore = SharedSemaphore.create(shm, prefix + "semaphore", 4);
+        point = SharedStruct.create(shm, prefix + "point", Point.class, new Point(1, 2));
+        seqlock = SharedSeqLock.of(point);
+        lockFile = shm.path().resolve(prefix + "filelock");
+        channel = FileChannel.open(lockFile, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+    }
+
+    @TearDown(Level.Trial)
+    public void tearDown() throws IOException {
+        for (String name : new String[] {"mutex", "reentrant", "rw", "semaphore", "point"}) {
+            shm.unlink(prefix + name);
+        }
+        mutex.close();
+        reentrant.close();
+        rw.close();
+        semaphore.close();
+        point.close();
+        channel.close();
+        Files.deleteIfExists(lockFile);
+    }
+
+    @Benchmark
+    public void mutex() {
+        mutex.lock();
+        mutex.unlock();
+    }
+
+    @Benchmark
+    public void reentrant() {
+        reentrant.lock();
+        reentrant.unlock();
+    }
+
+    @Benchmark
+    public void readLock() {
+        rw.readLock().lock();
+        rw.readLock().unlock();
+    }
+
+    @Benchmark
+    public void writeLock() {
+        rw.writeLock().lock();
+        rw.writeLock().unlock();
+    }
+
+    @Benchmark
+    public void semaphorePermit() throws InterruptedException {
+        semaphore.acquire();
+        semaphore.release();
+    }
+
+    @Benchmark
+    public Point seqlockRead() {
+        return seqlock.read(point::get);
+    }
+
+    @Benchmark
+    public void seqlockWrite() {
+        seqlock.writeLock();
+        seqlock.unlockWrite();
+    }
+
+    @Benchmark
+    public void jdkReentrantLock() {
+        jdkLock.lock();
+        jdkLock.unlock();
+    }
+
+    @Benchmark
+    public void fileLock() throws IOException {
+        FileLock lock = channel.lock();
+        lock.release();
+    }
+}
