@@ -105,10 +105,15 @@ public abstract sealed class SharedLock implements AutoCloseable
     /** E.g. {@code SharedMutex[mutex 'orders': held by pid 4242]}. */
     @Override
     public final String toString() {
+        String head = getClass().getSimpleName() + "[" + name() + ": ";
         if (isClosed()) {
-            return getClass().getSimpleName() + "[" + name() + ": closed]";
+            return head + "closed]";
         }
-        return getClass().getSimpleName() + "[" + name() + ": " + state() + (owner.isConsistent() ? "" : ", inconsistent") + "]";
+        try {
+            return head + state() + (owner.isConsistent() ? "" : ", inconsistent") + "]";
+        } catch (IllegalStateException closedMeanwhile) {
+            return head + "closed]";
+        }
     }
 
     String state() {
