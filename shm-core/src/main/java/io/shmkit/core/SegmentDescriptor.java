@@ -42,8 +42,10 @@ package io.shmkit.core;
  *  +---------------------------------------------------------------+ 0x060
  *  |                 Reserved, zero (160 bytes)                    |
  *  +---------------------------------------------------------------+ 0x100
- *  |   Lock area (256 bytes, 128-aligned): lock words of shm-sync,  |
- *  |   zero at creation, the only header bytes that ever change    |
+ *  |   Lock area (256 bytes, 128-aligned): shm-sync's built-in     |
+ *  |   locks (reentrant lock at +0x00, seqlock at +0x40, the rest  |
+ *  |   reserved); zero at creation, the only header bytes that     |
+ *  |   ever change, outside the CRC (docs/locks.md)                |
  *  +---------------------------------------------------------------+ 0x200
  *  |           Layout text (UTF-8, "Layout text length" bytes)     |
  *  +---------------------------------------------------------------+
