@@ -57,7 +57,7 @@ class CrossProcessLockTest extends SegmentTestSupport {
         try (SharedStruct<Ledger> ledger = ledger()) {
             List<JvmProcess> jvms = new ArrayList<>();
             for (int i = 0; i < 4; i++) {
-                jvms.add(child("increment", kind.name(), Long.toString(each)));
+                jvms.add(child("increment", kind.name(), Long.toString(each), "4"));
             }
             for (JvmProcess p : jvms) {
                 finish(p);
@@ -82,11 +82,15 @@ class CrossProcessLockTest extends SegmentTestSupport {
     @Test
     void readersUnderTheReadLockNeverSeeAWriterHalfway() throws InterruptedException {
         try (SharedStruct<Ledger> ledger = ledger()) {
-            List<JvmProcess> jvms = List.of(
-                    child("rw-write", "30000"), child("rw-write", "30000"),
-                    child("rw-read", "150000", "true"), child("rw-read", "150000", "true"));
-            for (JvmProcess p : jvms) {
+            // the writers write until both readers have made all their reads
+            List<JvmProcess> readers = List.of(child("rw-read", "100000", "true"), child("rw-read", "100000", "true"));
+            List<JvmProcess> writers = List.of(child("rw-write", "2"), child("rw-write", "2"));
+            for (JvmProcess p : readers) {
                 finish(p); // a reader exits 3 on any violation of x + y == 0
+                System.out.println("reader under the read lock: " + p.output().trim());
+            }
+            for (JvmProcess p : writers) {
+                finish(p);
             }
             assertEquals(-LockChild.Y.get(ledger, 0), LockChild.X.get(ledger, 0));
         }
@@ -96,10 +100,10 @@ class CrossProcessLockTest extends SegmentTestSupport {
     void readersWithoutTheReadLockDoSeeAWriterHalfway() throws InterruptedException {
         // the control for the test above: its readers' check can fail
         try (SharedStruct<Ledger> ledger = ledger()) {
-            JvmProcess writer = child("rw-write", "2000000");
-            JvmProcess reader = child("rw-read", "2000000", "false");
+            JvmProcess reader = child("rw-read", "0", "false");
+            JvmProcess writer = child("rw-write", "1");
+            finish(writer);
             assertTrue(reader.join(TIMEOUT), reader::output);
-            writer.kill();
             assertEquals(3, reader.exitCode(), () -> "unlocked readers saw no half-done write:\n" + reader.output());
         }
     }

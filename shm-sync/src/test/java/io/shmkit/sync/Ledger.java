@@ -5,5 +5,5 @@ package io.shmkit.sync;
  * counter they guard, and words the tests coordinate through.
  */
 public record Ledger(MutexState mutex, ReentrantLockState reentrant, ReadWriteLockState rw, SemaphoreState semaphore,
-                     long count, long victimWork, long phase, long x, long y) {
+                     long count, long victimWork, long phase, long x, long y, long started, long finished) {
 }

@@ -19,6 +19,8 @@ public final class LockChild {
     static final StructField.OfLong PHASE = StructField.ofLong(Ledger.class, "phase");
     static final StructField.OfLong X = StructField.ofLong(Ledger.class, "x");
     static final StructField.OfLong Y = StructField.ofLong(Ledger.class, "y");
+    static final StructField.OfLong STARTED = StructField.ofLong(Ledger.class, "started");
+    static final StructField.OfLong FINISHED = StructField.ofLong(Ledger.class, "finished");
     static final StructField.OfLong A = StructField.ofLong(Quad.class, "a");
     static final StructField.OfLong B = StructField.ofLong(Quad.class, "b");
     static final StructField.OfLong C = StructField.ofLong(Quad.class, "c");
@@ -37,9 +39,10 @@ public final class LockChild {
         SegmentDirectory dir = SegmentDirectory.of(Path.of(args[0]));
         String command = args[1];
         switch (command) {
-            case "increment" -> increment(dir, Kind.valueOf(args[2]), Long.parseLong(args[3]));
+            case "increment" -> increment(dir, Kind.valueOf(args[2]), Long.parseLong(args[3]),
+                    args.length > 4 ? Integer.parseInt(args[4]) : 0);
             case "hold" -> hold(dir, Kind.valueOf(args[2]), Long.parseLong(args[3]));
-            case "rw-write" -> rwWrite(dir, Long.parseLong(args[2]));
+            case "rw-write" -> rwWrite(dir, Integer.parseInt(args[2]));
             case "rw-read" -> System.exit(rwRead(dir, Long.parseLong(args[2]), Boolean.parseBoolean(args[3])) == 0 ? 0 : 3);
             case "seq-write" -> seqWrite(dir);
             case "foreign-unlock" -> foreignUnlock(dir, Long.parseLong(args[2]));
@@ -51,9 +54,14 @@ public final class LockChild {
      * {@code n} times: acquire, count = count + 1 with a plain read and a plain write, release.
      * Under READ, which may not write, only acquire and release.
      */
-    static void increment(SegmentDirectory dir, Kind kind, long n) throws InterruptedException {
+    static void increment(SegmentDirectory dir, Kind kind, long n, int parties) throws InterruptedException {
         try (SharedStruct<Ledger> ledger = SharedStruct.open(dir, "ledger", Ledger.class)) {
             Kind.Guard guard = kind.guard(ledger, OPTIONS);
+            // a start barrier: JVM start-up jitter would otherwise let each loop run alone
+            STARTED.getAndAdd(ledger, 0, 1);
+            while (STARTED.getVolatile(ledger, 0) < parties) {
+                Thread.onSpinWait();
+            }
             for (long i = 0; i < n; i++) {
                 guard.acquire();
                 try {
@@ -92,11 +100,18 @@ public final class LockChild {
         Thread.sleep(Long.MAX_VALUE);
     }
 
-    /** {@code n} writes of x = k, y = -k under the write lock, with a gap between the two stores. */
-    static void rwWrite(SegmentDirectory dir, long n) {
+    /**
+     * Writes x = k, y = -k under the write lock, with a gap between the two stores and some
+     * work between writes, until all {@code readers} have finished: so every read a reader
+     * makes overlaps the writers. Counts itself in {@code started}.
+     */
+    static void rwWrite(SegmentDirectory dir, int readers) {
         try (SharedStruct<Ledger> ledger = SharedStruct.open(dir, "ledger", Ledger.class)) {
             ScopedLock write = SharedReadWriteLock.in(ledger, "rw").withOptions(OPTIONS).writeLock();
-            for (long k = 1; k <= n; k++) {
+            STARTED.getAndAdd(ledger, 0, 1);
+            long k = 0;
+            while (FINISHED.getVolatile(ledger, 0) < readers) {
+                k++;
                 write.lock();
                 try {
                     X.set(ledger, 0, k);
@@ -105,16 +120,27 @@ public final class LockChild {
                 } finally {
                     write.unlock();
                 }
+                spin(100); // work outside the lock: back-to-back writers would shut readers out (writers are preferred)
             }
+            System.out.println("writes=" + k);
         }
     }
 
-    /** {@code n} reads of x + y, under the read lock or not; returns and prints the violations of x + y == 0. */
+    /**
+     * Once a writer has started, makes {@code n} reads of x + y (unlocked: until the first
+     * violation, or 60 s), under the read lock or not; then counts itself in {@code finished}.
+     * Prints and returns the violations of x + y == 0.
+     */
     static long rwRead(SegmentDirectory dir, long n, boolean locked) {
         try (SharedStruct<Ledger> ledger = SharedStruct.open(dir, "ledger", Ledger.class)) {
             ScopedLock read = SharedReadWriteLock.in(ledger, "rw").withOptions(OPTIONS).readLock();
+            while (STARTED.getVolatile(ledger, 0) == 0) {
+                Thread.onSpinWait();
+            }
+            long deadline = System.nanoTime() + 60_000_000_000L;
             long violations = 0;
-            for (long i = 0; i < n; i++) {
+            long reads = 0;
+            while (locked ? reads < n : violations == 0 && System.nanoTime() < deadline) {
                 if (locked) {
                     read.lock();
                 }
@@ -129,8 +155,10 @@ public final class LockChild {
                         read.unlock();
                     }
                 }
+                reads++;
             }
-            System.out.println("violations=" + violations + " reads=" + n + " locked=" + locked);
+            FINISHED.getAndAdd(ledger, 0, 1);
+            System.out.println("violations=" + violations + " reads=" + reads + " locked=" + locked);
             return violations;
         }
     }
