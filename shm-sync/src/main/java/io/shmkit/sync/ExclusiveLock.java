@@ -65,7 +65,7 @@ abstract sealed class ExclusiveLock extends SharedLock implements ScopedLock per
     @Override
     public final void unlock() {
         try {
-            owner.release();
+            owner.release(0);
         } catch (RuntimeException e) {
             throw words.failure(e);
         }

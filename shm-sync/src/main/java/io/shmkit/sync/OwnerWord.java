@@ -175,13 +175,19 @@ final class OwnerWord {
         }
     }
 
-    /** Releases one hold; throws if the calling thread is not the holder. */
-    void release() {
+    /**
+     * Releases one hold; at the last one first clears {@code flagsOnLast} (a writer's ACTIVE).
+     * Throws if the calling thread is not the holder.
+     */
+    void release(int flagsOnLast) {
         checkHeldByCurrentThread("unlock");
         int holds = (int) INT.get(segment, HOLDS_OFFSET);
         if (holds > 1) {
             INT.setOpaque(segment, HOLDS_OFFSET, holds - 1);
             return;
+        }
+        if (flagsOnLast != 0) {
+            setFlags(0, flagsOnLast);
         }
         releaseNow();
     }

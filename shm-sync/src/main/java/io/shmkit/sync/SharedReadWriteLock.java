@@ -296,11 +296,7 @@ public final class SharedReadWriteLock extends SharedLock implements ReadWriteLo
     }
 
     private void releaseWrite() {
-        owner.checkHeldByCurrentThread("write unlock");
-        if (owner.holdCount() == 1) {
-            owner.setFlags(0, LockDescriptor.FLAG_ACTIVE);
-        }
-        owner.release();
+        owner.release(LockDescriptor.FLAG_ACTIVE);
     }
 
     /** What the two sides share: the {@link java.util.concurrent.locks.Lock} contract over one acquire and release. */

@@ -36,10 +36,6 @@ abstract class LockTestSupport extends SegmentTestSupport {
         LockWords.INT.setVolatile(lock.words.segment, offset, value);
     }
 
-    static long word(SharedLock lock, long offset) {
-        return (long) LockWords.LONG.getVolatile(lock.words.segment, offset);
-    }
-
     /** Runs {@code task} on another thread. */
     <T> Future<T> inThread(java.util.concurrent.Callable<T> task) {
         return threads.submit(task);
