@@ -1,0 +1,96 @@
+package io.shmkit.bench.ipc;
+
+import java.io.FileNotFoundException;
+import java.io.UncheckedIOException;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.nio.file.Path;
+import net.openhft.chronicle.bytes.MappedBytes;
+
+/**
+ * Handoff through a Chronicle Bytes {@link MappedBytes} file both JVMs map: the producer
+ * copies its doubles in, then makes a release store of the sequence; the consumer copies them
+ * out into its own memory. Request at offset 0, published sequence at 64, data at 128.
+ */
+final class ChronicleHandoff {
+    static final long REQUEST = 0;
+    static final long PUBLISHED = 64;
+    static final long DATA = 128;
+
+    private ChronicleHandoff() {}
+
+    static MappedBytes map(Path path, long size) {
+        try {
+            MappedBytes bytes = MappedBytes.singleMappedBytes(path.toFile(), size);
+            bytes.singleThreadedCheckDisabled(true); // JMH sets up and measures on different threads
+            return bytes;
+        } catch (FileNotFoundException e) {
+            throw new UncheckedIOException("cannot map " + path, e);
+        }
+    }
+
+    static final class Consumer implements HandoffConsumer {
+        private final Path path = BenchNames.file(BenchNames.unique("handoff.chronicle"));
+        private final PeerProcess peer;
+        private final MappedBytes bytes;
+        private final Arena arena = Arena.ofShared();
+        private final MemorySegment received;
+        private final long length;
+
+        Consumer(int n) {
+            length = n * 8L;
+            received = arena.allocate(length, 64);
+            BenchNames.createFile(path, DATA + length);
+            bytes = map(path, DATA + length);
+            peer = PeerProcess.start("handoff", "chronicleBytes", Integer.toString(n), path.toString());
+        }
+
+        @Override
+        public MemorySegment fetch(long seq) {
+            bytes.writeOrderedLong(REQUEST, seq);
+            int spins = 0;
+            while (bytes.readVolatileLong(PUBLISHED) != seq) {
+                Thread.onSpinWait();
+                if (++spins == 1 << 20) {
+                    spins = 0;
+                    peer.checkAlive();
+                }
+            }
+            bytes.nativeRead(DATA, received.address(), length);
+            return received;
+        }
+
+        @Override
+        public void close() {
+            try {
+                peer.stop();
+            } finally {
+                peer.close();
+                bytes.releaseLast();
+                arena.close();
+                BenchNames.deleteQuietly(path);
+            }
+        }
+    }
+
+    static void serve(int n, Path path) {
+        long length = n * 8L;
+        MappedBytes bytes = map(path, DATA + length);
+        MemorySegment local = Arena.ofAuto().allocate(length, 64);
+        Payload.fill(local, n);
+        PeerMain.ready("");
+        long last = 0;
+        while (PeerMain.running()) {
+            long seq = bytes.readVolatileLong(REQUEST);
+            if (seq == last) {
+                Thread.onSpinWait();
+                continue;
+            }
+            local.set(java.lang.foreign.ValueLayout.JAVA_DOUBLE, 0, seq);
+            bytes.nativeWrite(local.address(), DATA, length);
+            bytes.writeOrderedLong(PUBLISHED, seq);
+            last = seq;
+        }
+        bytes.releaseLast();
+    }
+}

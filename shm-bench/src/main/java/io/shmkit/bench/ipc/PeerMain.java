@@ -1,0 +1,97 @@
+package io.shmkit.bench.ipc;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.PrintStream;
+import java.nio.file.Path;
+
+/**
+ * The peer JVM's main: the other process of every inter-process benchmark.
+ *
+ * <pre>
+ *   handoff &lt;transport&gt; &lt;n&gt; &lt;endpoint&gt;   produce n doubles per request
+ *   echo    &lt;transport&gt; &lt;endpoint&gt;         echo 32-byte messages
+ *   contend &lt;lock kind&gt; &lt;name&gt;            increment a shared counter under a lock
+ *   mix     &lt;guard&gt; &lt;name&gt;                95% reads, 5% writes of a shared pair
+ * </pre>
+ *
+ * It prints {@code READY [info]} on stdout when the benchmark may begin and stops at the end
+ * of its stdin; roles that report a result print it on stdout before exiting. Transports that
+ * use stdin and stdout as their channel (pipe, serialized queue) stop at that channel's end.
+ */
+public final class PeerMain {
+    /** The first word of the ready line. */
+    public static final String READY = "READY";
+    private static volatile boolean running = true;
+    private static final PrintStream STDOUT = System.out;
+
+    private PeerMain() {}
+
+    public static void main(String[] args) throws IOException {
+        System.setOut(System.err); // nothing but the protocol reaches the real stdout
+        String role = args[0];
+        String transport = args[1];
+        boolean stdinIsChannel = (role.equals("handoff") || role.equals("echo"))
+                && (transport.equals("pipe") || transport.equals("serializedQueue"));
+        if (!stdinIsChannel) {
+            Thread watchdog = new Thread(PeerMain::awaitEndOfInput, "stdin-watchdog");
+            watchdog.setDaemon(true);
+            watchdog.start();
+        }
+        switch (role) {
+            case "handoff" -> {
+                int n = Integer.parseInt(args[2]);
+                String endpoint = args[3];
+                switch (transport) {
+                    case "shmkit" -> ShmkitHandoff.serve(n, endpoint);
+                    case "pipe" -> PipeHandoff.serve(n, false);
+                    case "serializedQueue" -> PipeHandoff.serve(n, true);
+                    case "unixSocket" -> SocketHandoff.serve(n, Path.of(endpoint));
+                    case "agronaRingBuffer" -> AgronaHandoff.serve(n, Path.of(endpoint));
+                    case "chronicleBytes" -> ChronicleHandoff.serve(n, Path.of(endpoint));
+                    default -> throw new IllegalArgumentException("unknown handoff transport " + transport);
+                }
+            }
+            case "echo" -> {
+                switch (transport) {
+                    case "shmkit" -> ShmkitPingPong.echo(args[2]);
+                    case "agronaRingBuffers" -> AgronaPingPong.echo(Path.of(args[2]));
+                    default -> StreamPingPong.echo(transport, args[2]);
+                }
+            }
+            case "contend" -> ContendedCounter.contend(transport, args[2]);
+            case "mix" -> ReadMostlyPair.mix(transport, args[2]);
+            default -> throw new IllegalArgumentException("unknown role " + role);
+        }
+        STDOUT.flush();
+        System.exit(0); // do not wait for the watchdog
+    }
+
+    /** True until this JVM's stdin ends: spinning roles poll it. */
+    static boolean running() {
+        return running;
+    }
+
+    /** Tells the benchmark this peer is ready. */
+    static void ready(String info) {
+        STDOUT.print(READY + (info.isEmpty() ? "" : " " + info) + "\n");
+        STDOUT.flush();
+    }
+
+    /** Reports a result, read by the benchmark when it stops this peer. */
+    static void result(String text) {
+        STDOUT.print(text + "\n");
+        STDOUT.flush();
+    }
+
+    private static void awaitEndOfInput() {
+        try (InputStream in = System.in) {
+            while (in.read() >= 0) {
+                // the benchmark sends nothing; only the end matters
+            }
+        } catch (IOException e) {
+            // a broken stdin means the benchmark is gone: stop as well
+        }
+        running = false;
+    }
+}
