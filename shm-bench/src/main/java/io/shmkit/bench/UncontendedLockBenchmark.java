@@ -1,6 +1,7 @@
 package io.shmkit.bench;
 
 import io.shmkit.core.SegmentDirectory;
+import io.shmkit.core.SharedLongArray;
 import io.shmkit.core.SharedStruct;
 import io.shmkit.sync.SharedMutex;
 import io.shmkit.sync.SharedReadWriteLock;
@@ -8,6 +9,9 @@ import io.shmkit.sync.SharedReentrantLock;
 import io.shmkit.sync.SharedSemaphore;
 import io.shmkit.sync.SharedSeqLock;
 import java.io.IOException;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.lang.invoke.VarHandle;
 import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
 import java.nio.file.Files;
@@ -54,6 +58,9 @@ public class UncontendedLockBenchmark {
     private SharedStruct<Point> point;
     private SharedSeqLock seqlock;
     private final ReentrantLock jdkLock = new ReentrantLock();
+    private static final VarHandle FLOOR_WORD = ValueLayout.JAVA_LONG.varHandle().withInvokeExactBehavior();
+    private SharedLongArray floor;
+    private MemorySegment floorWord;
     private Path lockFile;
     private FileChannel channel;
 
@@ -66,13 +73,15 @@ public class UncontendedLockBenchmark {
         semaphore = SharedSemaphore.create(shm, prefix + "semaphore", 4);
         point = SharedStruct.create(shm, prefix + "point", Point.class, new Point(1, 2));
         seqlock = SharedSeqLock.of(point);
+        floor = SharedLongArray.create(shm, prefix + "floor", 8);
+        floorWord = floor.asSegment();
         lockFile = shm.path().resolve(prefix + "filelock");
         channel = FileChannel.open(lockFile, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
     }
 
     @TearDown(Level.Trial)
     public void tearDown() throws IOException {
-        for (String name : new String[] {"mutex", "reentrant", "rw", "semaphore", "point"}) {
+        for (String name : new String[] {"mutex", "reentrant", "rw", "semaphore", "point", "floor"}) {
             shm.unlink(prefix + name);
         }
         mutex.close();
@@ -80,6 +89,7 @@ public class UncontendedLockBenchmark {
         rw.close();
         semaphore.close();
         point.close();
+        floor.close();
         channel.close();
         Files.deleteIfExists(lockFile);
     }
@@ -123,6 +133,18 @@ public class UncontendedLockBenchmark {
     public void seqlockWrite() {
         seqlock.writeLock();
         seqlock.unlockWrite();
+    }
+
+    /**
+     * The floor under any lock in shared memory: one CAS that takes a word and one release
+     * store that frees it, with no owner check, no thread record and no recovery.
+     */
+    @Benchmark
+    public void casFloor() {
+        if (!(boolean) FLOOR_WORD.compareAndSet(floorWord, 0L, 0L, 1L)) {
+            throw new IllegalStateException("the floor word was not free");
+        }
+        FLOOR_WORD.setRelease(floorWord, 0L, 0L);
     }
 
     @Benchmark
