@@ -1,0 +1,110 @@
+package io.shmkit.bench;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.shmkit.bench.ipc.BenchNames;
+import io.shmkit.bench.report.BenchReport;
+import io.shmkit.core.SegmentDirectory;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.openjdk.jmh.results.RunResult;
+import org.openjdk.jmh.runner.BenchmarkList;
+import org.openjdk.jmh.runner.BenchmarkListEntry;
+import org.openjdk.jmh.runner.format.OutputFormatFactory;
+import org.openjdk.jmh.runner.options.OptionsBuilder;
+import org.openjdk.jmh.runner.options.VerboseMode;
+
+/**
+ * Smoke mode, as the test suite runs it: every benchmark of the jar, with every transport and
+ * lock kind, in a real JMH fork with its real flags and its real peer JVM, once and tiny.
+ * Asserts that each ran and produced a result, that the report is written from the results,
+ * and that nothing was left behind: no segment or file in the shared-memory directory and no
+ * peer JVM. Never asserts a timing.
+ */
+class BenchmarkSmokeTest {
+
+    @Test
+    void everyBenchmarkRunsOnceAndTheReportIsWrittenFromItsResults(@TempDir Path out) throws Exception {
+        Set<String> before = benchFiles();
+        List<BenchmarkListEntry> entries = new ArrayList<>(BenchmarkList.defaultList()
+                .getAll(OutputFormatFactory.createFormatInstance(System.out, VerboseMode.SILENT), List.of()));
+        assertTrue(entries.size() >= 39, "the jar lists " + entries.size() + " benchmarks: is JMH's processor declared?");
+
+        Path json = out.resolve("smoke.json");
+        Collection<RunResult> results;
+        try {
+            results = ShmBench.run(ShmBench.smoke(new OptionsBuilder().verbosity(VerboseMode.NORMAL).build()), json);
+        } finally {
+            removeNew(before); // a failing benchmark must not leave segments behind either
+        }
+
+        for (BenchmarkListEntry entry : entries) {
+            String name = entry.getUsername();
+            int expected = 1;
+            if (entry.getParams().hasValue()) {
+                for (Map.Entry<String, String[]> param : entry.getParams().get().entrySet()) {
+                    expected *= param.getKey().equals("n") ? 1 : param.getValue().length; // smoke pins n
+                }
+            }
+            List<RunResult> runs = results.stream().filter(r -> r.getParams().getBenchmark().equals(name)).toList();
+            assertEquals(expected, runs.size(), name + ": one result per parameter combination");
+            for (RunResult run : runs) {
+                double score = run.getPrimaryResult().getScore();
+                String what = name + " " + run.getParams();
+                assertTrue(Double.isFinite(score) && score > 0, what + " scored " + score);
+                assertTrue(run.getPrimaryResult().getSampleCount() > 0, what + " has no samples");
+            }
+        }
+
+        BenchReport report = BenchReport.read(json);
+        assertEquals(results.size(), report.size());
+        report.write(out, "smoke test", "test machine");
+        String md = Files.readString(out.resolve("benchmarks.md"));
+        String svg = Files.readString(out.resolve("benchmarks.svg"));
+        for (String cls : entries.stream().map(e -> e.getUserClassQName().replaceAll(".*\\.", ""))
+                .collect(Collectors.toCollection(TreeSet::new))) {
+            assertTrue(md.contains(cls.equals("HandoffBenchmark") ? "## Array handoff" :
+                    cls.equals("PingPongBenchmark") ? "## Ping-pong" : "## " + cls), "report has a section for " + cls);
+        }
+        assertTrue(md.contains("| handoff of 1024 doubles ≥ 10× faster than the pipe |"), md);
+        assertFalse(md.contains("not in this run"), "every target is computed from a full smoke run:\n" + md);
+        assertTrue(svg.startsWith("<svg") && svg.contains("<rect x="), "the chart has bars");
+
+        assertEquals(before, benchFiles(), "benchmarks left files in " + BenchNames.shm().path());
+        List<String> peers = ProcessHandle.allProcesses()
+                .filter(p -> p.info().commandLine().orElse("").contains("io.shmkit.bench.ipc.PeerMain"))
+                .map(p -> p.pid() + " " + p.info().commandLine().orElse(""))
+                .toList();
+        assertEquals(List.of(), peers, "peer JVMs outlived their benchmarks");
+    }
+
+    private static void removeNew(Set<String> before) throws IOException {
+        for (String name : benchFiles()) {
+            if (!before.contains(name)) {
+                System.err.println("removing a leftover of the smoke run: " + name);
+                Files.deleteIfExists(BenchNames.shm().path().resolve(name));
+            }
+        }
+    }
+
+    private static Set<String> benchFiles() throws IOException {
+        SegmentDirectory shm = BenchNames.shm();
+        try (Stream<Path> files = Files.list(shm.path())) {
+            return files.map(p -> p.getFileName().toString()).filter(n -> n.startsWith(BenchNames.PREFIX))
+                    .collect(Collectors.toCollection(TreeSet::new));
+        }
+    }
+}
