@@ -25,6 +25,7 @@ final class AgronaHandoff {
     static final class Consumer implements HandoffConsumer {
         private final Path path = BenchNames.file(BenchNames.unique("handoff.agrona"));
         private final PeerProcess peer;
+        private final Spinner spinner;
         private final OneToOneRingBuffer requests;
         private final OneToOneRingBuffer data;
         private final UnsafeBuffer request = new UnsafeBuffer(ByteBuffer.allocateDirect(8));
@@ -48,23 +49,19 @@ final class AgronaHandoff {
             requests = rings[0];
             data = rings[1];
             peer = PeerProcess.start("handoff", "agronaRingBuffer", Integer.toString(n), path.toString());
+            spinner = new Spinner(peer);
         }
 
         @Override
         public MemorySegment fetch(long seq) {
             request.putLong(0, seq);
-            int spins = 0;
             while (!requests.write(MSG, request, 0, 8)) {
                 Thread.onSpinWait();
             }
             position = 0;
             while (position < bytes) {
                 if (data.read(copyOut) == 0) {
-                    Thread.onSpinWait();
-                    if (++spins == 1 << 20) {
-                        spins = 0;
-                        peer.checkAlive();
-                    }
+                    spinner.spin();
                 }
             }
             return view;
@@ -75,7 +72,6 @@ final class AgronaHandoff {
             try {
                 peer.stop();
             } finally {
-                peer.close();
                 BenchNames.deleteQuietly(path);
             }
         }

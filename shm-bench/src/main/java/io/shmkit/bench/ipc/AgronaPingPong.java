@@ -25,6 +25,7 @@ final class AgronaPingPong {
         private final long[] echoed = new long[4];
         private final MessageHandler onEcho;
         private final PeerProcess peer;
+        private final Spinner spinner;
         private boolean got;
 
         Client() {
@@ -39,6 +40,7 @@ final class AgronaPingPong {
                 got = true;
             };
             peer = PeerProcess.start("echo", "agronaRingBuffers", path.toString());
+            spinner = new Spinner(peer);
         }
 
         @Override
@@ -50,14 +52,9 @@ final class AgronaPingPong {
                 Thread.onSpinWait();
             }
             got = false;
-            int spins = 0;
             while (!got) {
                 if (pong.read(onEcho, 1) == 0) {
-                    Thread.onSpinWait();
-                    if (++spins == 1 << 24) {
-                        spins = 0;
-                        peer.checkAlive();
-                    }
+                    spinner.spin();
                 }
             }
             return PingPongClient.check(seq, echoed[0], echoed[1], echoed[2], echoed[3]);
@@ -68,7 +65,6 @@ final class AgronaPingPong {
             try {
                 peer.stop();
             } finally {
-                peer.close();
                 BenchNames.deleteQuietly(path);
             }
         }

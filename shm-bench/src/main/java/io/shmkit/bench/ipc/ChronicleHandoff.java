@@ -32,6 +32,7 @@ final class ChronicleHandoff {
     static final class Consumer implements HandoffConsumer {
         private final Path path = BenchNames.file(BenchNames.unique("handoff.chronicle"));
         private final PeerProcess peer;
+        private final Spinner spinner;
         private final MappedBytes bytes;
         private final Arena arena = Arena.ofShared();
         private final MemorySegment received;
@@ -43,18 +44,14 @@ final class ChronicleHandoff {
             BenchNames.createFile(path, DATA + length);
             bytes = map(path, DATA + length);
             peer = PeerProcess.start("handoff", "chronicleBytes", Integer.toString(n), path.toString());
+            spinner = new Spinner(peer);
         }
 
         @Override
         public MemorySegment fetch(long seq) {
             bytes.writeOrderedLong(REQUEST, seq);
-            int spins = 0;
             while (bytes.readVolatileLong(PUBLISHED) != seq) {
-                Thread.onSpinWait();
-                if (++spins == 1 << 20) {
-                    spins = 0;
-                    peer.checkAlive();
-                }
+                spinner.spin();
             }
             bytes.nativeRead(DATA, received.address(), length);
             return received;
@@ -65,7 +62,6 @@ final class ChronicleHandoff {
             try {
                 peer.stop();
             } finally {
-                peer.close();
                 bytes.releaseLast();
                 arena.close();
                 BenchNames.deleteQuietly(path);

@@ -80,11 +80,7 @@ final class PipeHandoff {
 
         @Override
         public void close() {
-            try {
-                peer.stop();
-            } finally {
-                peer.close();
-            }
+            peer.stop();
         }
     }
 

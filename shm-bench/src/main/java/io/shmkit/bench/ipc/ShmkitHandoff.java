@@ -27,24 +27,21 @@ final class ShmkitHandoff {
         private final SharedDoubleArray data;
         private final MemorySegment view;
         private final PeerProcess peer;
+        private final Spinner spinner;
 
         Consumer(int n) {
             control = SharedLongArray.create(shm, name + "-ctl", 16);
             data = SharedDoubleArray.create(shm, name, n);
             view = data.asSegment();
             peer = PeerProcess.start("handoff", "shmkit", Integer.toString(n), name);
+            spinner = new Spinner(peer);
         }
 
         @Override
         public MemorySegment fetch(long seq) {
             control.setRelease(REQUEST, seq);
-            int spins = 0;
             while (control.getAcquire(PUBLISHED) != seq) {
-                Thread.onSpinWait();
-                if (++spins == 1 << 20) {
-                    spins = 0;
-                    peer.checkAlive();
-                }
+                spinner.spin();
             }
             return view;
         }
@@ -54,7 +51,6 @@ final class ShmkitHandoff {
             try {
                 peer.stop();
             } finally {
-                peer.close();
                 control.close();
                 data.close();
                 shm.unlink(name + "-ctl");

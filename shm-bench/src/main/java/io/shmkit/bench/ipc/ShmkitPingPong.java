@@ -21,10 +21,12 @@ final class ShmkitPingPong {
         private final String name = BenchNames.unique("pingpong");
         private final SharedLongArray slots;
         private final PeerProcess peer;
+        private final Spinner spinner;
 
         Client() {
             slots = SharedLongArray.create(shm, name, 32);
             peer = PeerProcess.start("echo", "shmkit", name);
+            spinner = new Spinner(peer);
         }
 
         @Override
@@ -33,13 +35,8 @@ final class ShmkitPingPong {
                 slots.set(PING + 1 + i, PingPongClient.word(seq, i));
             }
             slots.setRelease(PING, seq);
-            int spins = 0;
             while (slots.getAcquire(PONG) != seq) {
-                Thread.onSpinWait();
-                if (++spins == 1 << 24) {
-                    spins = 0;
-                    peer.checkAlive();
-                }
+                spinner.spin();
             }
             return PingPongClient.check(seq, slots.get(PONG + 1), slots.get(PONG + 2), slots.get(PONG + 3),
                     slots.get(PONG + 4));
@@ -50,7 +47,6 @@ final class ShmkitPingPong {
             try {
                 peer.stop();
             } finally {
-                peer.close();
                 slots.close();
                 shm.unlink(name);
             }

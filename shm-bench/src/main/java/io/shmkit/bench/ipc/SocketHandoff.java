@@ -50,7 +50,7 @@ final class SocketHandoff {
             } catch (IOException e) {
                 throw new java.io.UncheckedIOException(e);
             } finally {
-                peer.close();
+                peer.close(); // the stop above did not run if the channel failed to close
                 BenchNames.deleteQuietly(path);
             }
         }

@@ -58,11 +58,7 @@ final class StreamPingPong {
 
         @Override
         public void close() {
-            try {
-                peer.stop();
-            } finally {
-                peer.close();
-            }
+            peer.stop();
         }
     }
 
@@ -108,7 +104,7 @@ final class StreamPingPong {
             } catch (IOException e) {
                 throw new UncheckedIOException(e);
             } finally {
-                peer.close();
+                peer.close(); // the stop above did not run if the channel failed to close
                 if (path != null) {
                     BenchNames.deleteQuietly(path);
                 }
