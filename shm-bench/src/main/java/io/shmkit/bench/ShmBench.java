@@ -18,7 +18,6 @@ import org.openjdk.jmh.runner.options.CommandLineOptions;
 import org.openjdk.jmh.runner.options.Options;
 import org.openjdk.jmh.runner.options.OptionsBuilder;
 import org.openjdk.jmh.runner.options.TimeValue;
-import org.openjdk.jmh.runner.options.VerboseMode;
 
 /**
  * The benchmark jar's main: runs the suite (or the subset JMH options select), keeps JMH's
@@ -97,17 +96,12 @@ public final class ShmBench {
      * each benchmark runs, never how fast.
      */
     public static Options smoke(Options parent) {
-        ChainedOptionsBuilder smoke = new OptionsBuilder().parent(parent)
+        return new OptionsBuilder().parent(parent)
                 .forks(1)
                 .warmupIterations(0)
                 .measurementIterations(1)
                 .measurementTime(TimeValue.milliseconds(100))
-                .param("n", "1024");
-        if (parent.verbosity().hasValue()) {
-            smoke.verbosity(parent.verbosity().get());
-        } else {
-            smoke.verbosity(VerboseMode.NORMAL);
-        }
-        return smoke.build();
+                .param("n", "1024")
+                .build();
     }
 }

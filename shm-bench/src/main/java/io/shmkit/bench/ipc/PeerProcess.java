@@ -1,14 +1,13 @@
 package io.shmkit.bench.ipc;
 
 import io.shmkit.bench.BenchFlags;
+import io.shmkit.process.JvmProcess;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 
@@ -27,6 +26,7 @@ public final class PeerProcess implements AutoCloseable {
     private final OutputStream toPeer;
     private final InputStream fromPeer;
     private final String description;
+    private String readyInfo = "";
 
     private PeerProcess(Process process, String description) {
         this.process = process;
@@ -41,14 +41,13 @@ public final class PeerProcess implements AutoCloseable {
      * @return the peer; {@link #readyInfo()} is what followed "READY" on its ready line
      */
     public static PeerProcess start(String... args) {
-        List<String> command = new ArrayList<>();
-        command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-        command.addAll(BenchFlags.PEER_LIBRARIES);
-        command.add("-XX:+UseParallelGC"); // the serializing peers make garbage; keep pauses short
-        command.add("-cp");
-        command.add(System.getProperty("java.class.path"));
-        command.add(PeerMain.class.getName());
-        command.addAll(List.of(args));
+        // JvmProcess builds the command (this JVM's java and class path); the streams are
+        // wired here, because the pipe transports need the peer's raw stdin and stdout.
+        List<String> command = JvmProcess.builder(PeerMain.class)
+                .jvmOptions(BenchFlags.PEER_LIBRARIES.toArray(String[]::new))
+                .jvmOptions("-XX:+UseParallelGC") // the serializing peers make garbage; keep pauses short
+                .args(args)
+                .command();
         ProcessBuilder pb = new ProcessBuilder(command).redirectError(ProcessBuilder.Redirect.INHERIT);
         try {
             PeerProcess peer = new PeerProcess(pb.start(), "peer JVM " + String.join(" ", args));
@@ -58,8 +57,6 @@ public final class PeerProcess implements AutoCloseable {
             throw new UncheckedIOException("cannot start the peer JVM for " + String.join(" ", args), e);
         }
     }
-
-    private String readyInfo = "";
 
     private void readReadyLine() throws IOException {
         ByteArrayOutputStream line = new ByteArrayOutputStream();

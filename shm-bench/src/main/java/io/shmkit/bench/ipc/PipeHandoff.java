@@ -38,6 +38,8 @@ final class PipeHandoff {
         private final InputStream replies;
         private final byte[] request = new byte[8];
         private final ByteBuffer requestView = ByteBuffer.wrap(request).order(ByteOrder.nativeOrder());
+        private final byte[] header = new byte[4];
+        private final ByteBuffer headerView = ByteBuffer.wrap(header);
         private byte[] received;
         private MemorySegment view;
 
@@ -60,9 +62,8 @@ final class PipeHandoff {
                 Streams.readFully(replies, received, 0, received.length);
                 return view;
             }
-            byte[] header = new byte[4];
             Streams.readFully(replies, header, 0, 4);
-            int length = ByteBuffer.wrap(header).getInt();
+            int length = headerView.getInt(0);
             if (received.length < length) {
                 received = new byte[length];
             }

@@ -25,16 +25,12 @@ public final class ReadMostlyPair implements AutoCloseable {
 
     public ReadMostlyPair(String kind) {
         SegmentDirectory shm = BenchNames.shm();
+        Guard guard = Guard.of(kind); // refuses an unknown kind before anything is created
         SharedLongArray pair = SharedLongArray.create(shm, name, 2);
-        switch (kind) {
-            case "rwLock" -> SharedReadWriteLock.create(shm, name + "-lock").close();
-            case "mutex" -> SharedMutex.create(shm, name + "-lock").close();
-            case "seqLock" -> { } // the pair's built-in seqlock
-            default -> {
-                pair.close();
-                shm.unlink(name);
-                throw new IllegalArgumentException("unknown guard '" + kind + "'; known: " + String.join(", ", KINDS));
-            }
+        switch (guard) {
+            case RW_LOCK -> SharedReadWriteLock.create(shm, name + "-lock").close();
+            case MUTEX -> SharedMutex.create(shm, name + "-lock").close();
+            case SEQ_LOCK -> { } // the pair's built-in seqlock
         }
         worker = new Worker(kind, pair);
         peer = PeerProcess.start("mix", kind, name);
@@ -63,9 +59,25 @@ public final class ReadMostlyPair implements AutoCloseable {
         }
     }
 
+    /** The guard, resolved once so that the mix does not compare strings per operation. */
+    private enum Guard {
+        RW_LOCK, SEQ_LOCK, MUTEX;
+
+        static Guard of(String kind) {
+            return switch (kind) {
+                case "rwLock" -> RW_LOCK;
+                case "seqLock" -> SEQ_LOCK;
+                case "mutex" -> MUTEX;
+                default -> throw new IllegalArgumentException("unknown guard '" + kind + "'; known: "
+                        + String.join(", ", KINDS));
+            };
+        }
+    }
+
     /** The mix, the same in both JVMs. */
     static final class Worker implements AutoCloseable {
         final String kind;
+        private final Guard guard;
         private final SharedLongArray pair;
         private final SharedReadWriteLock rw;
         private final SharedMutex mutex;
@@ -75,12 +87,13 @@ public final class ReadMostlyPair implements AutoCloseable {
 
         Worker(String kind, SharedLongArray pair) {
             this.kind = kind;
+            this.guard = Guard.of(kind);
             this.pair = pair;
             SegmentDirectory shm = BenchNames.shm();
             String lockName = pair.name() + "-lock";
-            rw = kind.equals("rwLock") ? SharedReadWriteLock.open(shm, lockName) : null;
-            mutex = kind.equals("mutex") ? SharedMutex.open(shm, lockName) : null;
-            seq = kind.equals("seqLock") ? SharedSeqLock.of(pair) : null;
+            rw = guard == Guard.RW_LOCK ? SharedReadWriteLock.open(shm, lockName) : null;
+            mutex = guard == Guard.MUTEX ? SharedMutex.open(shm, lockName) : null;
+            seq = guard == Guard.SEQ_LOCK ? SharedSeqLock.of(pair) : null;
         }
 
         long operate() {
@@ -91,10 +104,10 @@ public final class ReadMostlyPair implements AutoCloseable {
         }
 
         private long write() {
-            switch (kind) {
-                case "rwLock" -> rw.writeLock().lock();
-                case "mutex" -> mutex.lock();
-                default -> seq.writeLock();
+            switch (guard) {
+                case RW_LOCK -> rw.writeLock().lock();
+                case MUTEX -> mutex.lock();
+                case SEQ_LOCK -> seq.writeLock();
             }
             try {
                 long x = pair.get(0) + 1;
@@ -102,10 +115,10 @@ public final class ReadMostlyPair implements AutoCloseable {
                 pair.set(1, -x);
                 return x;
             } finally {
-                switch (kind) {
-                    case "rwLock" -> rw.writeLock().unlock();
-                    case "mutex" -> mutex.unlock();
-                    default -> seq.unlockWrite();
+                switch (guard) {
+                    case RW_LOCK -> rw.writeLock().unlock();
+                    case MUTEX -> mutex.unlock();
+                    case SEQ_LOCK -> seq.unlockWrite();
                 }
             }
         }
@@ -113,8 +126,8 @@ public final class ReadMostlyPair implements AutoCloseable {
         private long read() {
             long x;
             long y;
-            switch (kind) {
-                case "rwLock" -> {
+            switch (guard) {
+                case RW_LOCK -> {
                     rw.readLock().lock();
                     try {
                         x = pair.get(0);
@@ -123,7 +136,7 @@ public final class ReadMostlyPair implements AutoCloseable {
                         rw.readLock().unlock();
                     }
                 }
-                case "mutex" -> {
+                case MUTEX -> {
                     mutex.lock();
                     try {
                         x = pair.get(0);
@@ -132,7 +145,7 @@ public final class ReadMostlyPair implements AutoCloseable {
                         mutex.unlock();
                     }
                 }
-                default -> {
+                default -> { // SEQ_LOCK
                     long stamp;
                     do {
                         stamp = seq.tryOptimisticRead();

@@ -1,5 +1,7 @@
 package io.shmkit.bench.report;
 
+import io.shmkit.bench.ipc.HandoffConsumer;
+import io.shmkit.bench.ipc.PingPongClient;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -20,8 +22,8 @@ import java.util.function.Predicate;
  * between rows of the same file, i.e. the same run: never across runs.
  */
 public final class BenchReport {
-    static final String[] HANDOFF_TRANSPORTS = {"localHeap", "shmkit", "pipe", "unixSocket", "serializedQueue", "agronaRingBuffer", "chronicleBytes"};
-    static final String[] PING_TRANSPORTS = {"shmkit", "agronaRingBuffers", "pipe", "unixSocket", "tcp"};
+    static final String[] HANDOFF_TRANSPORTS = HandoffConsumer.TRANSPORTS;
+    static final String[] PING_TRANSPORTS = PingPongClient.TRANSPORTS;
     static final String[][] PERCENTILES = {{"50.0", "p50"}, {"90.0", "p90"}, {"99.0", "p99"}, {"99.9", "p99.9"}};
 
     private final List<BenchResult> results;
@@ -218,8 +220,8 @@ public final class BenchReport {
                 double shm = handoff(n, "shmkit");
                 groups.add(new Chart.Group("n = " + n, others.stream().mapToDouble(t -> handoff(n, t) / shm).toArray()));
             }
-            width = Math.max(width, Integer.parseInt(nonEmpty(Chart.panel(top,
-                    "Array handoff: how many times longer than shmkit zero-copy (log scale)", "× shmkit time", others, groups, body))));
+            width = Math.max(width, Chart.panel(top,
+                    "Array handoff: how many times longer than shmkit zero-copy (log scale)", "× shmkit time", others, groups, body));
             top += Chart.panelHeight() + 20;
         }
         List<String> transports = present("PingPongBenchmark.roundTrip", "transport", PING_TRANSPORTS);
@@ -237,8 +239,8 @@ public final class BenchReport {
                 }
                 groups.add(new Chart.Group(t, values));
             }
-            width = Math.max(width, Integer.parseInt(nonEmpty(Chart.panel(top,
-                    "32-byte ping-pong round trip between two JVMs, ns (log scale)", "ns", series, groups, body))));
+            width = Math.max(width, Chart.panel(top,
+                    "32-byte ping-pong round trip between two JVMs, ns (log scale)", "ns", series, groups, body));
             top += Chart.panelHeight() + 20;
         }
         return String.format(Locale.ROOT, "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%d\" height=\"%d\" "
@@ -247,10 +249,6 @@ public final class BenchReport {
     }
 
     // ---------------------------------------------------------------- lookups
-
-    private static String nonEmpty(String width) {
-        return width.isEmpty() ? "0" : width;
-    }
 
     private List<String> classes() {
         Set<String> names = new LinkedHashSet<>();

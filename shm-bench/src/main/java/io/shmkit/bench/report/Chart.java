@@ -18,8 +18,11 @@ final class Chart {
 
     private Chart() {}
 
-    /** One panel; returns its SVG elements translated to {@code top}, and its height. */
-    static String panel(int top, String title, String axis, List<String> series, List<Group> groups, StringBuilder out) {
+    /**
+     * Appends one panel, translated to {@code top}, to {@code out}; returns its width, or 0 if
+     * no group has a positive value (nothing is appended then). Its height is {@link #panelHeight()}.
+     */
+    static int panel(int top, String title, String axis, List<String> series, List<Group> groups, StringBuilder out) {
         double min = Double.MAX_VALUE;
         double max = -Double.MAX_VALUE;
         for (Group g : groups) {
@@ -31,7 +34,7 @@ final class Chart {
             }
         }
         if (min == Double.MAX_VALUE) {
-            return "";
+            return 0;
         }
         double lo = Math.floor(Math.log10(min));
         double hi = Math.max(lo + 1, Math.ceil(Math.log10(max)));
@@ -75,7 +78,7 @@ final class Chart {
                     lx, ly - 9, COLORS[s % COLORS.length], lx + 14, ly, escape(series.get(s))));
         }
         out.append("</g>\n");
-        return Integer.toString(Math.max(width, LEFT + series.size() * 150));
+        return Math.max(width, LEFT + series.size() * 150);
     }
 
     static int panelHeight() {
