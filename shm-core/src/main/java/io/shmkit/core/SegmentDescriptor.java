@@ -38,9 +38,18 @@ package io.shmkit.core;
  *  +---------------------------------------------------------------+ 0x058
  *  |                      Flags (u32), zero                        |
  *  +---------------------------------------------------------------+ 0x05C
- *  |  CRC-32 (zlib) of bytes 0x000-0x05B then the layout text (u32)|
+ *  |   CRC-32 (zlib) of 0x000-0x05B, 0x060-0x0FF, layout text (u32)|
  *  +---------------------------------------------------------------+ 0x060
- *  |                 Reserved, zero (160 bytes)                    |
+ *  |  Creator start time, clock ticks since boot, 0 if unknown (u64)|
+ *  +---------------------------------------------------------------+ 0x068
+ *  |    Creator's pid namespace (inode of /proc/self/ns/pid) (u64) |
+ *  +---------------------------------------------------------------+ 0x070
+ *  |   Creator's time namespace (inode of /proc/self/ns/time) (u64)|
+ *  +---------------------------------------------------------------+ 0x078
+ *  |   Boot id of the creator's boot (16 bytes, the UUID's bytes   |
+ *  |   in big-endian order; zero if unknown)                       |
+ *  +---------------------------------------------------------------+ 0x088
+ *  |                 Reserved, zero (120 bytes)                    |
  *  +---------------------------------------------------------------+ 0x100
  *  |   Lock area (256 bytes, 128-aligned): shm-sync's built-in     |
  *  |   locks (reentrant lock at +0x00, seqlock at +0x40, the rest  |
@@ -55,6 +64,10 @@ package io.shmkit.core;
  *  +---------------------------------------------------------------+
  * </pre>
  *
+ * <p>The creator fields (pid, start time, namespaces, boot id) name the process that created
+ * the segment in a way that survives pid reuse ({@link ProcessIdentity}); shm-sync refuses to
+ * run locks in a segment from another pid or time namespace or another boot.
+ *
  * <p>The header is written completely, under a temporary name, before the segment's name is
  * linked to it, so a process that can open a name always sees a complete header. It never
  * changes afterwards except for the lock area. {@code docs/format.md} states the same format
@@ -65,8 +78,11 @@ public final class SegmentDescriptor {
     public static final byte[] MAGIC = {'S', 'H', 'M', 'K', 'I', 'T', 0x1a, '\n'};
     /** Value of the byte-order mark as written by the creator. */
     public static final int BYTE_ORDER_MARK = 0x01020304;
-    /** The only format version this code reads and writes. */
-    public static final int FORMAT_VERSION = 1;
+    /**
+     * The only format version this code reads and writes. Version 2 added the creator's start
+     * ticks, namespaces and boot id, under the checksum.
+     */
+    public static final int FORMAT_VERSION = 2;
 
     public static final int MAGIC_OFFSET = 0x000;
     public static final int BYTE_ORDER_MARK_OFFSET = 0x008;
@@ -84,6 +100,12 @@ public final class SegmentDescriptor {
     public static final int CREATION_TIME_OFFSET = 0x050;
     public static final int FLAGS_OFFSET = 0x058;
     public static final int CHECKSUM_OFFSET = 0x05C;
+    public static final int CREATOR_START_TICKS_OFFSET = 0x060;
+    public static final int CREATOR_PID_NAMESPACE_OFFSET = 0x068;
+    public static final int CREATOR_TIME_NAMESPACE_OFFSET = 0x070;
+    public static final int CREATOR_BOOT_ID_OFFSET = 0x078;
+    /** End of the part after the checksum that the checksum covers (the identity and reserved bytes). */
+    public static final int CHECKSUMMED_END = 0x100;
 
     /** Start of the area reserved for lock words; 128-aligned so two cache lines separate it from the header. */
     public static final int LOCK_AREA_OFFSET = 0x100;

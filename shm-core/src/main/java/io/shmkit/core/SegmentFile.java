@@ -8,25 +8,33 @@ import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.AccessDeniedException;
 import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.FileSystemException;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
+import java.nio.file.OpenOption;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.PosixFileAttributeView;
-import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicLong;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.security.SecureRandom;
+import java.util.HexFormat;
+import java.util.Set;
 import java.util.function.Consumer;
 
 /**
  * One mapped segment file: creation, attach-time validation, the mapping's lifetime, and the
  * translation of the FFM API's anonymous exceptions into messages that name the segment.
  *
- * <p>Creation writes the whole header into a hidden temporary file and then hard-links the
- * segment's name to it, so the name appears atomically with a complete header: a concurrent
- * open never sees a half-written segment, and of two racing creators exactly one wins.
+ * <p>Creation writes the whole header into a hidden temporary file with an unpredictable name,
+ * created with its final permissions, and then hard-links the segment's name to it, so the
+ * name appears atomically with a complete header: a concurrent open never sees a half-written
+ * segment, and of two racing creators exactly one wins. Opening checks what is at the name
+ * before opening it and checks the mapping after ({@link FileChecks}).
  */
 final class SegmentFile {
-    private static final AtomicLong TEMP_COUNTER = new AtomicLong();
+    private static final SecureRandom RANDOM = new SecureRandom();
+    private static final int TEMP_ATTEMPTS = 16;
 
     final String name;
     final SegmentInfo info;
@@ -35,14 +43,20 @@ final class SegmentFile {
     final MemorySegment file;
     /** The data area only; read-only if attached read-only. */
     final MemorySegment data;
+    /** The file mapped, as lstat saw it: what {@link #unlinkIfSame} compares the name against. */
+    final FileChecks.Entry identity;
+    private final SegmentDirectory directory;
     private final Arena arena;
-    private final AtomicBoolean closed = new AtomicBoolean();
+    private volatile boolean closed;
 
-    private SegmentFile(String name, SegmentInfo info, boolean readOnly, Arena arena, MemorySegment file) {
+    private SegmentFile(SegmentDirectory directory, String name, SegmentInfo info, boolean readOnly, Arena arena,
+            MemorySegment file, FileChecks.Entry identity) {
+        this.directory = directory;
         this.name = name;
         this.info = info;
         this.readOnly = readOnly;
         this.arena = arena;
+        this.identity = identity;
         this.file = readOnly ? file.asReadOnly() : file;
         this.data = this.file.asSlice(info.dataOffset(), info.dataSize(), Math.min(info.elementAlignment(), SegmentDescriptor.DATA_ALIGNMENT));
     }
@@ -66,6 +80,7 @@ final class SegmentFile {
             throw new IllegalArgumentException("segment '" + name + "': layout text of " + layoutText.length
                     + " bytes exceeds " + SegmentDescriptor.MAX_LAYOUT_LENGTH);
         }
+        checkStorable(name, spec);
         long dataOffset = SegmentDescriptor.dataOffset(layoutText.length);
         long totalSize;
         try {
@@ -75,42 +90,59 @@ final class SegmentFile {
                     + spec.elementSize() + " bytes overflow a 64-bit size");
         }
         Path dir = directory.path();
-        Path temp = dir.resolve("." + name + "." + ProcessHandle.current().pid() + "." + TEMP_COUNTER.incrementAndGet() + ".tmp");
+        Path temp = null;
         Arena arena = Arena.ofShared();
         try {
-            Files.createDirectories(dir);
-            if (Files.exists(target)) {
-                throw new SegmentExistsException(name, "already exists: " + target);
+            if (!Files.isDirectory(dir)) {
+                Files.createDirectories(dir, PosixFilePermissions.asFileAttribute(directory.directoryPermissions()));
             }
-            long usable = Files.getFileStore(dir).getUsableSpace();
-            if (usable < totalSize) {
-                // Touching a page of a sparse mapping that the file system cannot back kills the
-                // JVM with SIGBUS; refusing up front is the only clean failure available.
-                throw new SegmentException(name, "needs " + totalSize + " bytes but " + dir + " has only " + usable + " free");
+            if (Files.exists(target, LinkOption.NOFOLLOW_LINKS)) {
+                throw exists(name, target);
+            }
+            if (!directory.reservesSpace()) {
+                // only a hint: the file is sparse, and others can take the space before it is touched
+                long usable = Files.getFileStore(dir).getUsableSpace();
+                if (usable < totalSize) {
+                    throw new SegmentException(name, "needs " + totalSize + " bytes but " + dir + " has only " + usable
+                            + " free");
+                }
             }
             MemorySegment mapped;
-            try (FileChannel channel = FileChannel.open(temp, StandardOpenOption.CREATE_NEW, StandardOpenOption.READ,
-                    StandardOpenOption.WRITE)) {
-                PosixFileAttributeView posix = Files.getFileAttributeView(temp, PosixFileAttributeView.class);
-                if (posix != null) {
+            FileChecks.Entry identity;
+            Temp created = Temp.open(directory, name);
+            temp = created.path;
+            try (FileChannel channel = created.channel) {
+                // the open applied the umask to at most the final permissions; now set them exactly
+                PosixFileAttributeView posix = Files.getFileAttributeView(temp, PosixFileAttributeView.class, LinkOption.NOFOLLOW_LINKS);
+                if (posix != null && !directory.permissions().equals(SegmentDirectory.OWNER_ONLY)) {
                     posix.setPermissions(directory.permissions());
                 }
-                channel.write(ByteBuffer.allocate(1), totalSize - 1); // sparse: pages appear when touched
+                // the header goes in first, so a leftover of a crash from here on names its creator
+                ByteBuffer header = ByteBuffer.wrap(SegmentHeader.build(spec, layoutText, dataOffset, totalSize)
+                        .toArray(java.lang.foreign.ValueLayout.JAVA_BYTE));
+                while (header.hasRemaining()) {
+                    channel.write(header, header.position());
+                }
+                if (directory.reservesSpace()) {
+                    SpaceReservation.reserve(temp, channel, dataOffset, totalSize);
+                } else if (totalSize > dataOffset) {
+                    channel.write(ByteBuffer.allocate(1), totalSize - 1); // sparse: pages appear when touched
+                }
                 mapped = channel.map(FileChannel.MapMode.READ_WRITE, 0, totalSize, arena);
+                identity = FileChecks.stat(temp, false);
             }
-            SegmentHeader.write(mapped, spec, layoutText, dataOffset, totalSize);
             initializer.accept(mapped.asSlice(dataOffset, totalSize - dataOffset));
             try {
                 Files.createLink(target, temp);
             } catch (FileAlreadyExistsException e) {
-                throw new SegmentExistsException(name, "already exists: " + target);
-            } catch (UnsupportedOperationException e) {
-                // No hard links here: a rename without REPLACE_EXISTING still refuses an
-                // existing name, with a window between its check and the rename.
-                Files.move(temp, target);
+                throw exists(name, target);
+            } catch (FileSystemException e) {
+                throw new SegmentException(name, "cannot be created atomically in " + dir + ": the file system ("
+                        + fileSystemType(dir) + ") refused a hard link (" + e.getReason() + "); shmkit needs link(2)"
+                        + " to make a complete segment appear under its name at once", e);
             }
             SegmentInfo info = SegmentHeader.read(name, target, mapped, totalSize);
-            return new SegmentFile(name, info, false, arena, mapped);
+            return new SegmentFile(directory, name, info, false, arena, mapped, identity);
         } catch (IOException e) {
             arena.close();
             throw new SegmentException(name, "cannot be created in " + dir + ": " + e, e);
@@ -118,11 +150,67 @@ final class SegmentFile {
             arena.close();
             throw e;
         } finally {
-            try {
-                Files.deleteIfExists(temp);
-            } catch (IOException ignored) {
-                // best effort: a leftover hidden temp file is never mistaken for a segment
+            if (temp != null) {
+                try {
+                    Files.deleteIfExists(temp); // only ever the one this call created
+                } catch (IOException ignored) {
+                    // a leftover: SegmentDirectory.sweepLeftovers() finds it once we are gone
+                }
             }
+        }
+    }
+
+    /** A temporary file this creation made: the only one its {@code finally} removes. */
+    private record Temp(Path path, FileChannel channel) {
+        /**
+         * Creates a file with an unpredictable name (so that nobody can occupy it in advance)
+         * and at most the final permissions, retrying on the rare collision.
+         */
+        static Temp open(SegmentDirectory directory, String name) throws IOException {
+            Path dir = directory.path();
+            for (int attempt = 0; ; attempt++) {
+                Path candidate = dir.resolve("." + name + "." + HexFormat.of().toHexDigits(RANDOM.nextLong()) + ".tmp");
+                try {
+                    return new Temp(candidate, FileChannel.open(candidate, CREATE_OPTIONS,
+                            PosixFilePermissions.asFileAttribute(directory.permissions())));
+                } catch (FileAlreadyExistsException taken) {
+                    if (attempt >= TEMP_ATTEMPTS) {
+                        throw new SegmentException(name, "cannot find a free temporary name in " + dir + " after "
+                                + TEMP_ATTEMPTS + " attempts");
+                    }
+                }
+            }
+        }
+    }
+
+    private static final Set<OpenOption> CREATE_OPTIONS = Set.of(StandardOpenOption.CREATE_NEW, StandardOpenOption.READ,
+            StandardOpenOption.WRITE, LinkOption.NOFOLLOW_LINKS);
+
+    private static SegmentExistsException exists(String name, Path target) {
+        return new SegmentExistsException(name, "already exists: " + target + " (attach with open or openOrCreate;"
+                + " if a crashed run left it, remove it with SegmentDirectory.unlink)");
+    }
+
+    /** Refuses a layout that could be created but never opened again, because its text would not validate. */
+    private static void checkStorable(String name, SegmentSpec spec) {
+        LayoutText.Shape shape;
+        try {
+            shape = LayoutText.parse(spec.layout());
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("segment '" + name + "' cannot hold this layout: " + e.getMessage(), e);
+        }
+        if (shape.size() != spec.elementSize() || shape.alignment() > spec.elementAlignment()) {
+            throw new IllegalArgumentException("segment '" + name + "' cannot hold layout " + spec.layout() + ": it describes "
+                    + shape.size() + " bytes aligned to " + shape.alignment() + ", the element is " + spec.elementSize()
+                    + " bytes aligned to " + spec.elementAlignment());
+        }
+    }
+
+    private static String fileSystemType(Path dir) {
+        try {
+            return Files.getFileStore(dir).type();
+        } catch (IOException e) {
+            return "unknown type";
         }
     }
 
@@ -130,13 +218,16 @@ final class SegmentFile {
         Path path = directory.pathOf(name);
         boolean readOnly = access == Access.READ_ONLY;
         Arena arena = Arena.ofShared();
-        try (FileChannel channel = readOnly ? FileChannel.open(path, StandardOpenOption.READ)
-                : FileChannel.open(path, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
-            long size = channel.size();
-            SegmentInfo info = SegmentHeader.read(name, path, readHead(channel, size), size);
-            MemorySegment mapped = channel.map(readOnly ? FileChannel.MapMode.READ_ONLY : FileChannel.MapMode.READ_WRITE,
-                    0, info.totalSize(), arena);
-            return new SegmentFile(name, info, readOnly, arena, mapped);
+        try {
+            FileChecks.Entry checked = FileChecks.checkBeforeOpen(directory, name, path);
+            try (FileChannel channel = FileChannel.open(path, readOnly ? readOptions(directory) : writeOptions(directory))) {
+                long size = channel.size();
+                SegmentInfo info = SegmentHeader.read(name, path, readHead(channel, size), size);
+                MemorySegment mapped = channel.map(readOnly ? FileChannel.MapMode.READ_ONLY : FileChannel.MapMode.READ_WRITE,
+                        0, info.totalSize(), arena);
+                FileChecks.checkMapped(name, checked, mapped, directory.followsLinks());
+                return new SegmentFile(directory, name, info, readOnly, arena, mapped, checked);
+            }
         } catch (NoSuchFileException e) {
             arena.close();
             throw new SegmentNotFoundException(name, "does not exist: " + path);
@@ -151,6 +242,15 @@ final class SegmentFile {
             arena.close();
             throw e;
         }
+    }
+
+    private static Set<OpenOption> readOptions(SegmentDirectory directory) {
+        return directory.followsLinks() ? Set.of(StandardOpenOption.READ) : Set.of(StandardOpenOption.READ, LinkOption.NOFOLLOW_LINKS);
+    }
+
+    private static Set<OpenOption> writeOptions(SegmentDirectory directory) {
+        return directory.followsLinks() ? Set.of(StandardOpenOption.READ, StandardOpenOption.WRITE)
+                : Set.of(StandardOpenOption.READ, StandardOpenOption.WRITE, LinkOption.NOFOLLOW_LINKS);
     }
 
     /**
@@ -172,9 +272,14 @@ final class SegmentFile {
 
     static SegmentInfo readInfo(SegmentDirectory directory, String name) {
         Path path = directory.pathOf(name);
-        try (FileChannel channel = FileChannel.open(path, StandardOpenOption.READ)) {
-            long size = channel.size();
-            return SegmentHeader.read(name, path, readHead(channel, size), size);
+        try {
+            FileChecks.Entry checked = FileChecks.checkBeforeOpen(directory, name, path);
+            try (FileChannel channel = FileChannel.open(path, readOptions(directory))) {
+                long size = channel.size();
+                SegmentInfo info = SegmentHeader.read(name, path, readHead(channel, size), size);
+                FileChecks.checkStill(name, checked, directory.followsLinks());
+                return info;
+            }
         } catch (NoSuchFileException e) {
             throw new SegmentNotFoundException(name, "does not exist: " + path);
         } catch (IOException e) {
@@ -230,12 +335,48 @@ final class SegmentFile {
     }
 
     boolean isClosed() {
-        return closed.get();
+        return closed;
     }
 
-    void close() {
-        if (closed.compareAndSet(false, true)) {
+    /**
+     * Unmaps. Marks the segment closed only once the mapping is gone: a shared arena refuses
+     * to close while another thread is inside an access through it (NIO I/O on a view), and
+     * then the segment stays open and usable, and says why.
+     *
+     * @throws IllegalStateException naming the segment if another thread is using the mapping
+     */
+    synchronized void close() {
+        if (closed) {
+            return;
+        }
+        try {
             arena.close();
+        } catch (IllegalStateException e) {
+            if (!arena.scope().isAlive()) {
+                closed = true;
+                return;
+            }
+            throw new IllegalStateException("segment '" + name + "' cannot be closed now: another thread is using its"
+                    + " memory (I/O on a view from asByteBuffer(), say); it stays open: close it again when that is done", e);
+        }
+        closed = true;
+    }
+
+    /**
+     * Removes the segment's name if it still refers to this mapping's file.
+     *
+     * @return false if the name is gone or now names another file (left alone)
+     */
+    boolean unlinkIfSame() {
+        Path path = directory.pathOf(name);
+        try {
+            FileChecks.Entry now = FileChecks.stat(path, false);
+            if (!identity.sameFile(now)) {
+                return false;
+            }
+            return Files.deleteIfExists(path);
+        } catch (IOException e) {
+            throw new SegmentException(name, "cannot be unlinked: " + e, e);
         }
     }
 
@@ -255,7 +396,7 @@ final class SegmentFile {
      */
     RuntimeException failure(RuntimeException e) {
         String prefix = "segment '" + name + "' ";
-        if (e instanceof IllegalStateException && closed.get()) {
+        if (e instanceof IllegalStateException && closed) {
             return new IllegalStateException(prefix + "is closed", e);
         }
         // FFM reports a write to a read-only mapping as IllegalArgumentException; views handed to

@@ -21,6 +21,9 @@ import java.time.Instant;
  * @param creatorStartEpochMillis start time of the creating process, epoch ms, 0 if unknown;
  *                               with the pid it tells a live creator from a reused pid
  * @param createdAt              when the segment was created
+ * @param creator                the creating process: pid, start ticks, namespaces and boot
+ *                               (see {@link ProcessIdentity}); {@code creator().liveness()}
+ *                               says whether it still runs
  */
 public record SegmentInfo(
         String name,
@@ -35,7 +38,8 @@ public record SegmentInfo(
         long totalSize,
         long creatorPid,
         long creatorStartEpochMillis,
-        Instant createdAt) {
+        Instant createdAt,
+        ProcessIdentity creator) {
 
     /** One line, e.g. {@code points STRUCT_ARRAY Point{x:f64@0,y:f64@8}#16 x 3 (48 data bytes, 640 in file)}. */
     public String summary() {

@@ -88,10 +88,28 @@ public abstract sealed class SharedObject implements AutoCloseable
         file.force();
     }
 
-    /** Unmaps the segment; idempotent. The name and the data stay for other processes. */
+    /**
+     * Unmaps the segment; idempotent. The name and the data stay for other processes.
+     *
+     * @throws IllegalStateException naming the segment if another thread is inside an access
+     *         to its memory right now (NIO I/O on a view from {@code asByteBuffer()}, say): the
+     *         mapping cannot go while it is in use, so the segment stays open and usable, and
+     *         a later {@code close()} closes it
+     */
     @Override
     public final void close() {
         file.close();
+    }
+
+    /**
+     * Removes the segment's name, but only while it still refers to this segment: if the name
+     * was unlinked and created again by someone else since this object attached, the new
+     * segment is left alone. Works on a closed object too.
+     *
+     * @return whether the name was removed
+     */
+    public final boolean unlink() {
+        return file.unlinkIfSame();
     }
 
     /** E.g. {@code SharedDoubleArray[xs, f64 x 4, read-write: 1.0, 2.0, 3.0, 4.0]}. */

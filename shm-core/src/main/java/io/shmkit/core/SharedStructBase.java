@@ -50,7 +50,11 @@ public abstract sealed class SharedStructBase<T extends Record> extends SharedOb
      * {@code "from.y"} or {@code "samples[3]"}.
      */
     public final long fieldOffset(String path) {
-        return StructField.offsetOf(codec.layout, path);
+        try {
+            return StructField.offsetOf(codec.layout, path);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("segment '" + name() + "': " + e.getMessage(), e);
+        }
     }
 
     /**
@@ -59,7 +63,11 @@ public abstract sealed class SharedStructBase<T extends Record> extends SharedOb
      * field (shm-sync's locks) check that the field has the layout it needs.
      */
     public final MemoryLayout fieldLayout(String path) {
-        return StructField.select(codec.layout, path);
+        try {
+            return StructField.select(codec.layout, path);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("segment '" + name() + "': " + e.getMessage(), e);
+        }
     }
 
     /**
@@ -75,12 +83,16 @@ public abstract sealed class SharedStructBase<T extends Record> extends SharedOb
     }
 
     final T read(long index) {
-        long offset = java.util.Objects.checkIndex(index, count) * stride;
         try {
-            return codec.read(data, offset);
+            return codec.read(data, java.util.Objects.checkIndex(index, count) * stride);
         } catch (RuntimeException e) {
             throw file.failure(e);
         }
+    }
+
+    private String cannotStore(long index, RuntimeException why) {
+        return "segment '" + name() + "': cannot store a " + codec.type.getSimpleName() + " at index " + index + ": "
+                + why.getMessage();
     }
 
     /**
@@ -88,10 +100,18 @@ public abstract sealed class SharedStructBase<T extends Record> extends SharedOb
      * long, an array of the wrong length) leaves the shared struct untouched.
      */
     final void write(long index, T value) {
-        long offset = java.util.Objects.checkIndex(index, count) * stride;
-        MemorySegment scratch = MemorySegment.ofArray(new long[(int) ((stride + 7) >>> 3)]);
-        codec.write(scratch, 0, value);
         try {
+            long offset = java.util.Objects.checkIndex(index, count) * stride;
+            MemorySegment scratch = MemorySegment.ofArray(new long[(int) ((stride + 7) >>> 3)]);
+            try {
+                codec.write(scratch, 0, value);
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException(cannotStore(index, e), e);
+            } catch (NullPointerException e) {
+                NullPointerException named = new NullPointerException(cannotStore(index, e));
+                named.initCause(e);
+                throw named;
+            }
             MemorySegment.copy(scratch, 0, data, offset, stride);
         } catch (RuntimeException e) {
             throw file.failure(e);

@@ -141,4 +141,57 @@ final class ChildMains {
             Thread.sleep(Long.MAX_VALUE);
         }
     }
+
+    /** Creates segment {@code args[1]} with permissions {@code args[2]}, then an owner-only segment "owner". */
+    static final class Creator {
+        public static void main(String[] args) {
+            SegmentDirectory dir = dir(args);
+            SharedLong.create(dir.withPermissions(java.nio.file.attribute.PosixFilePermissions.fromString(args[2])), args[1]).close();
+            SharedLong.create(dir, "owner").close();
+            System.out.println("created " + args[1] + " and owner");
+        }
+    }
+
+    /** Creates a segment in {@code args[0]} and exits, leaving its header naming a dead creator. */
+    static final class CreateAndExit {
+        public static void main(String[] args) {
+            SharedLongArray.create(dir(args), args[1], 4).close();
+        }
+    }
+
+    /**
+     * On a 1 MiB tmpfs at {@code args[0]}: two 768 KiB segments with reservation, of which the
+     * second must fail cleanly; then two without, of which filling the second fails with the
+     * InternalError that reservation exists to avoid. Prints what happened.
+     */
+    static final class Reserve {
+        public static void main(String[] args) throws Exception {
+            SegmentDirectory dir = dir(args).reservingSpace();
+            SharedMemory first = SharedMemory.create(dir, "r1", 768 * 1024);
+            try {
+                SharedMemory.create(dir, "r2", 768 * 1024).close();
+                check(false, "a second reservation of 768 KiB succeeded on a 1 MiB file system");
+            } catch (SegmentException e) {
+                check(e.getMessage().contains("No space left"), "the failure does not say why: " + e.getMessage());
+                System.out.println("RESERVE REFUSED: " + e.getMessage());
+            }
+            try (var files = java.nio.file.Files.list(dir.path())) {
+                check(files.map(f -> f.getFileName().toString()).toList().equals(List.of("r1")), "a temporary file was left");
+            }
+            first.asSegment().fill((byte) 1); // reserved: every page is backed
+            first.close();
+            check(dir.unlink("r1"), "r1 was not removed");
+            SegmentDirectory sparse = dir(args);
+            try (SharedMemory a = SharedMemory.create(sparse, "s1", 768 * 1024);
+                 SharedMemory b = SharedMemory.create(sparse, "s2", 768 * 1024)) {
+                a.asSegment().fill((byte) 1);
+                try {
+                    b.asSegment().fill((byte) 1);
+                    check(false, "filled 1.5 MiB on a 1 MiB file system");
+                } catch (InternalError e) {
+                    System.out.println("SPARSE FILL: " + e);
+                }
+            }
+        }
+    }
 }

@@ -90,8 +90,8 @@ class HeaderValidationTest extends SegmentTestSupport {
     @Test
     void otherFormatVersion() throws IOException {
         Path p = healthy("v");
-        pokeShort(p, SegmentDescriptor.FORMAT_VERSION_OFFSET, (short) 2);
-        assertEquals("segment 'v' has format version 2; this shmkit reads version 1", openFails("v").getMessage());
+        pokeShort(p, SegmentDescriptor.FORMAT_VERSION_OFFSET, (short) 1);
+        assertEquals("segment 'v' has format version 1; this shmkit reads version 2", openFails("v").getMessage());
     }
 
     @Test
@@ -106,7 +106,8 @@ class HeaderValidationTest extends SegmentTestSupport {
     void inconsistentSizesWithAValidChecksum() throws IOException {
         Path p = healthy("s");
         poke(p, SegmentDescriptor.ELEMENT_COUNT_OFFSET, 5, true);
-        assertTrue(openFails("s").getMessage().startsWith("segment 's' has a corrupt header: sizes disagree: count 5 x element size 8"));
+        assertEquals("segment 's' has a corrupt header: sizes disagree: data size is 32 but count 5 x element size 8 = 40",
+                openFails("s").getMessage());
     }
 
     @Test
@@ -162,12 +163,13 @@ class HeaderValidationTest extends SegmentTestSupport {
         }
     }
 
-    private static void fixChecksum(Path p) throws IOException {
+    static void fixChecksum(Path p) throws IOException {
         byte[] all = Files.readAllBytes(p);
         ByteBuffer b = ByteBuffer.wrap(all).order(ByteOrder.nativeOrder());
         int layoutLength = b.getInt(SegmentDescriptor.LAYOUT_LENGTH_OFFSET);
         CRC32 crc = new CRC32();
         crc.update(all, 0, SegmentDescriptor.CHECKSUM_OFFSET);
+        crc.update(all, SegmentDescriptor.CHECKSUM_OFFSET + 4, SegmentDescriptor.CHECKSUMMED_END - SegmentDescriptor.CHECKSUM_OFFSET - 4);
         crc.update(all, SegmentDescriptor.LAYOUT_OFFSET, layoutLength);
         write(p, SegmentDescriptor.CHECKSUM_OFFSET, ByteBuffer.allocate(4).order(ByteOrder.nativeOrder()).putInt(0, (int) crc.getValue()));
     }

@@ -26,7 +26,8 @@ class SegmentLifecycleTest extends SegmentTestSupport {
     void createFailsIfTheNameExists() {
         try (SharedLong first = SharedLong.create(dir, "x")) {
             var e = assertThrows(SegmentExistsException.class, () -> SharedInt.create(dir, "x"));
-            assertEquals("segment 'x' already exists: " + dir.pathOf("x"), e.getMessage());
+            assertEquals("segment 'x' already exists: " + dir.pathOf("x") + " (attach with open or openOrCreate; if a crashed"
+                    + " run left it, remove it with SegmentDirectory.unlink)", e.getMessage());
             assertEquals("x", e.segmentName());
         }
     }

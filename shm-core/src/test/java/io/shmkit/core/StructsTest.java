@@ -68,11 +68,12 @@ class StructsTest extends SegmentTestSupport {
             assertEquals("12345678", samples.get(0).label());
             Sample tooLong = new Sample(2, "123456789", new double[3], new Point[] {new Point(0, 0), new Point(0, 0)}, false, 'b');
             var e = assertThrows(IllegalArgumentException.class, () -> samples.set(0, tooLong));
-            assertEquals("Sample.label holds at most 8 bytes; \"123456789\" is 9 bytes in UTF-8", e.getMessage());
+            assertEquals("segment 's': cannot store a Sample at index 0: Sample.label holds at most 8 bytes; \"123456789\" is 9"
+                    + " bytes in UTF-8", e.getMessage());
             assertEquals(1, samples.get(0).id(), "the id written before the label was not stored");
             Sample shortArray = new Sample(3, "x", new double[2], new Point[] {new Point(0, 0), new Point(0, 0)}, false, 'c');
             assertTrue(assertThrows(IllegalArgumentException.class, () -> samples.set(0, shortArray)).getMessage()
-                    .startsWith("Sample.xs has length 2; the layout holds exactly 3"));
+                    .startsWith("segment 's': cannot store a Sample at index 0: Sample.xs has length 2; the layout holds exactly 3"));
             assertThrows(NullPointerException.class, () -> samples.set(0, null));
             assertThrows(NullPointerException.class, () -> samples.set(0, new Sample(4, null, new double[3], new Point[2], false, 'd')));
             assertEquals(full.label(), samples.get(0).label());
