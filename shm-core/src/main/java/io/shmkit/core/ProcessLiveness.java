@@ -33,10 +33,12 @@ public final class ProcessLiveness {
     public static final long UNKNOWN = -2;
 
     private static final Path PROC = Path.of("/proc");
+    private static final String FOREIGN_PROC = "/proc belongs to another pid namespace";
     private static final boolean HAS_PROC = Files.isReadable(PROC.resolve("self/stat"));
     private static final long SELF_PID = ProcessHandle.current().pid();
     /** Null when /proc can answer for other processes; else why it cannot. */
     private static final String PROBLEM = HAS_PROC ? diagnose() : "this system has no /proc";
+    private static final boolean FOREIGN = PROBLEM != null && PROBLEM.startsWith(FOREIGN_PROC);
 
     private ProcessLiveness() {
     }
@@ -50,6 +52,9 @@ public final class ProcessLiveness {
             return UNKNOWN;
         }
         long ticks = readStartTicks(pid);
+        if (FOREIGN && pid != SELF_PID) {
+            return UNKNOWN;
+        }
         if (ticks == DEAD && pid != SELF_PID && PROBLEM != null) {
             return UNKNOWN; // a hidden or foreign /proc: absence proves nothing
         }
@@ -68,6 +73,15 @@ public final class ProcessLiveness {
      */
     public static String problem() {
         return PROBLEM;
+    }
+
+    /**
+     * Whether {@code /proc} belongs to another pid namespace than this process's: then a pid
+     * this process knows names another process there, and no answer about any pid can be
+     * trusted.
+     */
+    public static boolean procIsForeign() {
+        return FOREIGN;
     }
 
     private static long readStartTicks(long pid) {
@@ -110,7 +124,7 @@ public final class ProcessLiveness {
             String stat = new String(in.readAllBytes(), StandardCharsets.US_ASCII);
             long procPid = Long.parseLong(stat.substring(0, stat.indexOf(' ')));
             if (procPid != SELF_PID) {
-                return "/proc belongs to another pid namespace: /proc/self/stat names pid " + procPid
+                return FOREIGN_PROC + ": /proc/self/stat names pid " + procPid
                         + ", this process is pid " + SELF_PID + " (mount a /proc for this namespace)";
             }
         } catch (IOException | RuntimeException e) {

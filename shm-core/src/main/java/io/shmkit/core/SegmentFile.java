@@ -45,6 +45,8 @@ final class SegmentFile {
     final MemorySegment data;
     /** The file mapped, as lstat saw it: what {@link #unlinkIfSame} compares the name against. */
     final FileChecks.Entry identity;
+    /** What {@link SharedObject#fileKey()} returns. */
+    final FileKey fileKey;
     private final SegmentDirectory directory;
     private final Arena arena;
     private volatile boolean closed;
@@ -57,6 +59,7 @@ final class SegmentFile {
         this.readOnly = readOnly;
         this.arena = arena;
         this.identity = identity;
+        this.fileKey = new FileKey(identity.dev(), identity.ino(), info.createdAt().toEpochMilli(), info.creatorPid());
         this.file = readOnly ? file.asReadOnly() : file;
         this.data = this.file.asSlice(info.dataOffset(), info.dataSize(), Math.min(info.elementAlignment(), SegmentDescriptor.DATA_ALIGNMENT));
     }
@@ -158,6 +161,10 @@ final class SegmentFile {
                 }
             }
         }
+    }
+
+    /** Device and inode, and the header's creation time and creator, so that a reused inode number is another key. */
+    record FileKey(long dev, long ino, long createdAtMillis, long creatorPid) {
     }
 
     /** A temporary file this creation made: the only one its {@code finally} removes. */

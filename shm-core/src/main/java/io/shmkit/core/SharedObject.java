@@ -35,6 +35,15 @@ public abstract sealed class SharedObject implements AutoCloseable
         return file.info;
     }
 
+    /**
+     * An opaque key for the file this object maps: equal for two objects attached to the same
+     * segment (in any mode, through any directory object), different for a segment created
+     * anew under the same name. shm-sync keys this process's state of a lock by it.
+     */
+    public final Object fileKey() {
+        return file.fileKey;
+    }
+
     /** Whether this process attached read-only. */
     public final boolean isReadOnly() {
         return file.readOnly;

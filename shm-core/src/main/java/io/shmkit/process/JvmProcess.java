@@ -164,6 +164,7 @@ public final class JvmProcess implements AutoCloseable {
         private final String mainClass;
         private final List<String> args = new ArrayList<>();
         private final List<String> jvmOptions = new ArrayList<>();
+        private final List<String> wrapper = new ArrayList<>();
         private boolean capture = true;
 
         private Builder(String mainClass) {
@@ -182,6 +183,17 @@ public final class JvmProcess implements AutoCloseable {
             return this;
         }
 
+        /**
+         * Runs the JVM under another command placed before {@code java}, such as
+         * {@code taskset -c 1}, {@code prlimit --nofile=256:256 --} or {@code numactl -N 0}.
+         * {@link JvmProcess#pid()} is then the wrapper's pid, which is the JVM's when the
+         * wrapper execs it.
+         */
+        public Builder wrapper(String... command) {
+            wrapper.addAll(List.of(command));
+            return this;
+        }
+
         /** Captures stdout and stderr for {@link JvmProcess#output()} (the default). */
         public Builder captureOutput() {
             capture = true;
@@ -196,7 +208,7 @@ public final class JvmProcess implements AutoCloseable {
 
         /** The command line that {@link #start()} runs. */
         public List<String> command() {
-            List<String> command = new ArrayList<>();
+            List<String> command = new ArrayList<>(wrapper);
             command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
             command.addAll(jvmOptions);
             command.add("-cp");

@@ -9,15 +9,17 @@ package io.shmkit.sync;
  * <p><b>Owner key</b> (64 bits): the process that holds an exclusive lock. Zero means free.
  * The start tag is the low 32 bits of the process's start time in clock ticks since boot
  * (field 22 of {@code /proc/<pid>/stat}), so that a dead owner whose pid the kernel has given
- * to a new process is still recognised as dead.
+ * to a new process is still recognised as dead. T (TAKING) is set while that process takes the
+ * lock over from a dead holder and has not yet written its thread id: its own other threads
+ * must not mistake the dead holder's thread id for theirs.
  * <pre>
  *   0                   1                   2                   3
  *   0 1 2 3 4 5 6 7 8 9 0 1 2 3 4 5 6 7 8 9 0 1 2 3 4 5 6 7 8 9 0 1
  *  +---------------------------------------------------------------+
  *  |                      Start tag (u32, low)                     |
- *  +---------------------------------------------------------------+
- *  |                         Pid (u32, high)                       |
- *  +---------------------------------------------------------------+
+ *  +-------------------------------------------------------------+-+
+ *  |                 Pid (31 bits, high)                         |T|
+ *  +-------------------------------------------------------------+-+
  * </pre>
  *
  * <p><b>Slot word</b> (64 bits): how many read holds (or permits) one process has. Zero

@@ -1,6 +1,9 @@
 package io.shmkit.sync;
 
 import io.shmkit.core.Layouts;
+import io.shmkit.core.ProcessIdentity;
+import io.shmkit.core.ProcessLiveness;
+import io.shmkit.core.SegmentDescriptor;
 import io.shmkit.core.SharedObject;
 import io.shmkit.core.SharedStructBase;
 import io.shmkit.core.SharedStructArray;
@@ -33,18 +36,58 @@ final class LockWords {
         this.ownsContainer = ownsContainer;
     }
 
+    /**
+     * Refuses to run a lock whose words may hold pids of another pid namespace, start times of
+     * another time namespace or boot, or whose holders' liveness this process cannot read
+     * correctly: a lock word's pid would then name the wrong process, and a live holder could be
+     * taken for dead. The segment's header records its creator's namespaces and boot.
+     */
+    private LockWords checked() {
+        ProcessIdentity creator = container.info().creator();
+        ProcessIdentity self = ProcessIdentity.current();
+        String refusal = null;
+        if (ProcessLiveness.procIsForeign()) {
+            refusal = ProcessLiveness.problem() + "; holders' pids cannot be checked from here";
+        } else if (!self.sameHostView(creator)) {
+            String what = creator.bootId() != null && self.bootId() != null && !creator.bootId().equals(self.bootId())
+                    ? "another boot (" + creator.bootId() + "; this is " + self.bootId() + "): its lock words may"
+                            + " name processes of that boot; recreate the segment to use its locks"
+                    : "another pid or time namespace (segment: pid namespace " + creator.pidNamespace() + ", time namespace "
+                            + creator.timeNamespace() + "; this process: " + self.pidNamespace() + ", " + self.timeNamespace()
+                            + "): the pids and start times in its lock words mean other processes here";
+            refusal = "segment '" + container.name() + "' was created by pid " + creator.pid() + " in " + what;
+        }
+        if (refusal != null) {
+            if (ownsContainer) {
+                container.close();
+            }
+            throw new IllegalStateException(description + ": refusing to take part in the lock: " + refusal);
+        }
+        return this;
+    }
+
+    /** Where the words start in the segment's file, for keying this JVM's state of the lock. */
+    long offsetInFile() {
+        return segment.address() - (container.lockArea().address() - SegmentDescriptor.LOCK_AREA_OFFSET);
+    }
+
     /** A whole named lock segment, closed with the lock. */
     static LockWords named(String kind, SharedStructBase<?> struct, long length) {
-        return new LockWords(struct.asSegment().asSlice(0, length), struct, kind + " '" + struct.name() + "'", true);
+        return new LockWords(struct.asSegment().asSlice(0, length), struct, kind + " '" + struct.name() + "'", true).checked();
     }
 
     /** Words in the header lock area of {@code object}. */
     static LockWords builtIn(String kind, SharedObject object, long offset, long length) {
-        return new LockWords(object.lockArea().asSlice(offset, length), object, "built-in " + kind + " of segment '" + object.name() + "'", false);
+        return new LockWords(object.lockArea().asSlice(offset, length), object, "built-in " + kind + " of segment '"
+                + object.name() + "'", false).checked();
     }
 
     /** Words at a byte offset of {@code object}'s data. */
     static LockWords at(String kind, SharedObject object, long offset, long length) {
+        return place(kind, object, offset, length).checked();
+    }
+
+    private static LockWords place(String kind, SharedObject object, long offset, long length) {
         MemorySegment data = object.asSegment();
         String where = kind + " at offset " + offset + " of segment '" + object.name() + "'";
         if (offset < 0 || offset > data.byteSize() - length) {
@@ -73,7 +116,7 @@ final class LockWords {
             throw new IllegalArgumentException(where + ": the field is " + have + ", a " + kind + " needs " + need
                     + " (declare it as " + stateType.getSimpleName() + ")");
         }
-        return at(kind, structs, index * structs.stride() + structs.fieldOffset(path), field.byteSize()).renamed(where);
+        return place(kind, structs, index * structs.stride() + structs.fieldOffset(path), field.byteSize()).renamed(where).checked();
     }
 
     /** The layout text without the struct's own name, which nested fields do not carry. */

@@ -20,9 +20,13 @@ import java.lang.foreign.MemorySegment;
  *
  * <p>A waiter that finds the owner word held checks, at most once per owner-check interval,
  * whether the process it names lives. If it does not, the waiter CASes the dead key to its
- * own: exactly one waiter wins, because the dead process can no longer change the word. The
- * winner records the take-over (flags, recovery count, dead pid) before it reports it, so a
- * winner that dies in turn leaves the next waiter the same evidence.
+ * own key with the {@link Owners#TAKING} bit set: exactly one waiter wins, because the dead
+ * process can no longer change the word. The winner records the take-over (flags, recovery
+ * count, dead pid, its thread and hold count) and only then publishes its plain key with a
+ * release store. Until then the dead holder's thread id is still in the thread word, and a
+ * thread of the winner's process whose id happens to equal it must not take the word for its
+ * own: it sees the TAKING bit, and waits. A winner that dies while TAKING leaves a key whose
+ * process is dead, which the next waiter takes over in turn, with the same evidence.
  */
 final class OwnerWord {
     /** What a take-over means for the protected data. */
@@ -71,6 +75,20 @@ final class OwnerWord {
         }
     }
 
+    /**
+     * {@link #tryAcquire()} for up to {@code spins} attempts: for a word that is held only for
+     * a moment (the semaphore's), without ever waiting for, or checking, its holder.
+     */
+    boolean tryAcquireSpinning(int spins) {
+        for (int i = 0; i < spins; i++) {
+            if (tryAcquire()) {
+                return true;
+            }
+            Thread.onSpinWait();
+        }
+        return false;
+    }
+
     /** Acquires only if free (or re-entered) now; never checks liveness. */
     boolean tryAcquire() {
         long tid = Thread.currentThread().threadId();
@@ -100,7 +118,7 @@ final class OwnerWord {
                         return true;
                     }
                 } else if (wait.checkDue() && !Owners.isOwnerAlive(current)) {
-                    if (LONG.compareAndSet(segment, OWNER_OFFSET, current, Owners.SELF_KEY)) {
+                    if (LONG.compareAndSet(segment, OWNER_OFFSET, current, Owners.SELF_KEY | Owners.TAKING)) {
                         takeOver(current, tid, options);
                         return true;
                     }
@@ -137,15 +155,24 @@ final class OwnerWord {
         INT.setOpaque(segment, HOLDS_OFFSET, 1);
     }
 
+    /**
+     * The take-over after winning the CAS from {@code deadKey} to our key with TAKING: records
+     * what the dead holder left, then publishes our plain key.
+     */
     private void takeOver(long deadKey, long tid, LockOptions options) {
-        int flags = (int) INT.getVolatile(segment, FLAGS_OFFSET);
+        int flags = (int) INT.getAndBitwiseAnd(segment, FLAGS_OFFSET, ~FLAG_ACTIVE);
         int deadHolds = Math.max(1, (int) INT.getVolatile(segment, HOLDS_OFFSET));
         boolean inconsistent = onTakeover == OnTakeover.INCONSISTENT
                 || (onTakeover == OnTakeover.INCONSISTENT_IF_ACTIVE && (flags & FLAG_ACTIVE) != 0);
-        INT.setVolatile(segment, FLAGS_OFFSET, (flags & ~FLAG_ACTIVE) | (inconsistent ? FLAG_INCONSISTENT : 0));
-        enter(tid);
+        if (inconsistent) {
+            setFlagsAtomically(FLAG_INCONSISTENT);
+        }
         if (onTakeover != OnTakeover.SILENT) {
             recordRecovery(Owners.pid(deadKey));
+        }
+        enter(tid);
+        LONG.setRelease(segment, OWNER_OFFSET, Owners.SELF_KEY);
+        if (onTakeover != OnTakeover.SILENT) {
             report(options, new LockRecovery(words.description, Owners.pid(deadKey), role, deadHolds, isConsistent()));
         }
     }
@@ -169,7 +196,7 @@ final class OwnerWord {
      * the word over, records it as a take-over, and frees it again.
      */
     void clearDeadOwner(long deadKey, LockOptions options) {
-        if (LONG.compareAndSet(segment, OWNER_OFFSET, deadKey, Owners.SELF_KEY)) {
+        if (LONG.compareAndSet(segment, OWNER_OFFSET, deadKey, Owners.SELF_KEY | Owners.TAKING)) {
             takeOver(deadKey, Thread.currentThread().threadId(), options);
             releaseNow();
         }
@@ -220,6 +247,9 @@ final class OwnerWord {
         if (owner == Owners.SELF_KEY) {
             return "it is held by thread " + (long) LONG.getOpaque(segment, THREAD_OFFSET) + " of this process";
         }
+        if (owner == (Owners.SELF_KEY | Owners.TAKING)) {
+            return "it is being taken over by another thread of this process";
+        }
         return "it is held by " + Owners.describe(owner);
     }
 
@@ -231,14 +261,32 @@ final class OwnerWord {
         return (long) LONG.getVolatile(segment, OWNER_OFFSET);
     }
 
+    /** Whether {@code key} is this process's, taking over or not: alive, so never to be checked. */
+    static boolean isSelf(long key) {
+        return (key & ~Owners.TAKING) == Owners.SELF_KEY;
+    }
+
     boolean isConsistent() {
         return ((int) INT.getVolatile(segment, FLAGS_OFFSET) & FLAG_INCONSISTENT) == 0;
     }
 
-    /** Sets or clears flag bits; the caller holds the word. */
+    /** Sets or clears flag bits; the caller holds the word, and nobody else changes the flags of this kind of lock. */
     void setFlags(int set, int clear) {
         int flags = (int) INT.getVolatile(segment, FLAGS_OFFSET);
         INT.setRelease(segment, FLAGS_OFFSET, (flags & ~clear) | set);
+    }
+
+    /**
+     * Sets flag bits atomically, for a lock whose flags are also changed by processes that do
+     * not hold the word (the semaphore's {@code markConsistent}).
+     */
+    void setFlagsAtomically(int set) {
+        int before = (int) INT.getAndBitwiseOr(segment, FLAGS_OFFSET, set);
+    }
+
+    /** Clears flag bits atomically; see {@link #setFlagsAtomically}. */
+    void clearFlagsAtomically(int clear) {
+        int before = (int) INT.getAndBitwiseAnd(segment, FLAGS_OFFSET, ~clear);
     }
 
     int recoveries() {

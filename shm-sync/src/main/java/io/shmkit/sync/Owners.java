@@ -1,13 +1,10 @@
 package io.shmkit.sync;
 
-import java.io.FileInputStream;
-import java.io.FileNotFoundException;
-import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
+import io.shmkit.core.ProcessLiveness;
 import java.time.Instant;
 import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * Who holds a lock, as lock words record it, and whether that holder still lives.
@@ -16,31 +13,43 @@ import java.util.Optional;
  * The pid alone is not enough, because the kernel reuses the pids of dead processes: a lock
  * whose dead owner's pid now belongs to an unrelated process would otherwise never be taken
  * over. On Linux the start time is field 22 of {@code /proc/<pid>/stat} (clock ticks since
- * boot), which any language can read, and a zombie (state {@code Z} or {@code X}) counts as
- * dead because it can never release anything. Elsewhere the JDK's {@link ProcessHandle} gives
+ * boot), which any language can read, and a zombie counts as dead because it can never
+ * release anything ({@link ProcessLiveness}). Elsewhere the JDK's {@link ProcessHandle} gives
  * the start time in milliseconds, divided by ten to tick at the same rate.
+ *
+ * <p>A holder is dead only when that is certain. When its state cannot be read (permission
+ * denied under {@code hidepid}, no file descriptors left, a {@code /proc} that hides other
+ * users), it is alive: its lock is waited for, never taken, and the reason is logged once.
  *
  * <p>Two encodings live in lock words ({@link LockDescriptor} draws them):
  * <ul>
- *   <li>an <b>owner key</b>, {@code pid << 32 | tag32}, never zero because no pid is zero;</li>
+ *   <li>an <b>owner key</b>, {@code pid << 32 | tag32}, never zero because no pid is zero;
+ *       bit 63 ({@link #TAKING}) marks a take-over in progress, and is ignored when the key's
+ *       process is named or checked;</li>
  *   <li>a <b>slot identity</b>, {@code pid << 32 | (tag32 & 0xFFFF) << 16}, whose low 16 bits
  *       are left for a hold count.</li>
  * </ul>
  */
 final class Owners {
-    private static final boolean PROC = Files.isReadable(Path.of("/proc/self/stat"));
+    private static final boolean PROC = ProcessLiveness.selfStartTicks() != ProcessLiveness.UNKNOWN;
+
+    /** Bit 63 of an owner word: the key's process is taking the lock over and has not yet recorded itself. */
+    static final long TAKING = 1L << 63;
+    /** Largest pid a lock word holds: Linux's PID_MAX_LIMIT is 2^22, well inside 31 bits. */
+    static final long MAX_PID = (1L << 31) - 1;
 
     /** This process's pid. */
     static final long SELF_PID = ProcessHandle.current().pid();
     /** This process's 32-bit start tag. */
-    static final int SELF_TAG = startTag(SELF_PID).orElseThrow(
-            () -> new IllegalStateException("cannot read this process's start time"));
+    static final int SELF_TAG = selfTag();
     /** This process's owner key. */
     static final long SELF_KEY = ownerKey(SELF_PID, SELF_TAG);
     /** This process's slot identity (count bits zero). */
     static final long SELF_SLOT = slotIdentity(SELF_PID, SELF_TAG);
 
     static final long COUNT_MASK = 0xFFFFL;
+
+    private static final Set<Long> REPORTED = ConcurrentHashMap.newKeySet();
 
     private Owners() {
     }
@@ -56,21 +65,22 @@ final class Owners {
     }
 
     private static void checkPid(long pid) {
-        if (pid <= 0 || pid > 0xFFFF_FFFFL) {
-            throw new IllegalStateException("pid " + pid + " does not fit the 32 bits lock words give it");
+        if (pid <= 0 || pid > MAX_PID) {
+            throw new IllegalStateException("pid " + pid + " does not fit the 31 bits lock words give it");
         }
     }
 
+    /** The pid of an owner key (taking or not) or a slot word. */
     static long pid(long keyOrSlot) {
-        return keyOrSlot >>> 32;
+        return (keyOrSlot & ~TAKING) >>> 32;
     }
 
-    /** Whether the process an owner key names is alive: same pid and same start tag. */
+    /** Whether the process an owner key names is alive: same pid and same start tag; unknown counts as alive. */
     static boolean isOwnerAlive(long key) {
         return isAlive(pid(key), (int) key, 0xFFFF_FFFFL);
     }
 
-    /** Whether the process a slot word names is alive (16-bit start tag). */
+    /** Whether the process a slot word names is alive (16-bit start tag); unknown counts as alive. */
     static boolean isSlotAlive(long slot) {
         return isAlive(pid(slot), (int) (slot >>> 16) & 0xFFFF, 0xFFFFL);
     }
@@ -80,38 +90,38 @@ final class Owners {
             // Our own pid with another tag: a dead process that had this pid before us.
             return (SELF_TAG & tagMask) == tag;
         }
-        Optional<Integer> actual = startTag(pid);
-        return actual.isPresent() && (actual.get() & tagMask) == tag;
+        if (!PROC) {
+            Optional<Integer> actual = handleStartTag(pid);
+            return actual.isPresent() && (actual.get() & tagMask) == tag;
+        }
+        long ticks = ProcessLiveness.startTicks(pid);
+        if (ticks == ProcessLiveness.DEAD) {
+            return false;
+        }
+        if (ticks == ProcessLiveness.UNKNOWN) {
+            reportUnknown(pid);
+            return true;
+        }
+        return (ticks & tagMask) == tag;
     }
 
-    /** The start tag of a live process, or empty if there is no such live process. */
-    static Optional<Integer> startTag(long pid) {
-        return PROC ? procStartTag(pid) : handleStartTag(pid);
+    /** Says once per pid that its liveness cannot be read, so its locks are waited for, never taken over. */
+    private static void reportUnknown(long pid) {
+        if (REPORTED.size() < 1024 && REPORTED.add(pid)) {
+            String why = ProcessLiveness.problem();
+            System.getLogger("io.shmkit.sync").log(System.Logger.Level.WARNING, "cannot tell whether pid " + pid
+                    + " is alive (" + (why != null ? why : "/proc/" + pid + "/stat cannot be read") + "); a lock it"
+                    + " holds is waited for, never taken over");
+        }
     }
 
-    private static Optional<Integer> procStartTag(long pid) {
-        String stat;
-        // A plain sequential read: Files.readAllBytes sizes its read by the file's length, which
-        // procfs reports as 0, and some kernels then return a truncated read.
-        try (FileInputStream in = new FileInputStream("/proc/" + pid + "/stat")) {
-            stat = new String(in.readAllBytes(), StandardCharsets.US_ASCII);
-        } catch (FileNotFoundException gone) {
-            return Optional.empty();
-        } catch (IOException e) {
-            // ESRCH while the process is being reaped reads as an I/O error: it is dying.
-            return Optional.empty();
+    /** The start tag of this process. */
+    private static int selfTag() {
+        long ticks = ProcessLiveness.selfStartTicks();
+        if (ticks >= 0) {
+            return (int) ticks;
         }
-        // The command name (field 2) may hold spaces and parentheses; fields resume after the last ')'.
-        int close = stat.lastIndexOf(')');
-        if (close < 0) {
-            return Optional.empty();
-        }
-        String[] fields = stat.substring(close + 2).split(" ");
-        char state = fields[0].charAt(0);
-        if (state == 'Z' || state == 'X' || state == 'x') {
-            return Optional.empty();
-        }
-        return Optional.of((int) Long.parseUnsignedLong(fields[22 - 3]));
+        return handleStartTag(SELF_PID).orElseThrow(() -> new IllegalStateException("cannot read this process's start time"));
     }
 
     private static Optional<Integer> handleStartTag(long pid) {
@@ -124,6 +134,6 @@ final class Owners {
 
     /** E.g. {@code pid 4242}; for messages. */
     static String describe(long keyOrSlot) {
-        return "pid " + pid(keyOrSlot);
+        return "pid " + pid(keyOrSlot) + ((keyOrSlot & TAKING) != 0 ? " (taking the lock over)" : "");
     }
 }

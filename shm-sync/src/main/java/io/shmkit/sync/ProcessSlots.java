@@ -6,7 +6,6 @@ import static io.shmkit.sync.Owners.COUNT_MASK;
 import static io.shmkit.sync.Owners.SELF_SLOT;
 
 import java.lang.foreign.MemorySegment;
-import java.util.function.LongConsumer;
 
 /**
  * A row of slot words ({@link LockDescriptor}): how many holds each process has, for the
@@ -15,7 +14,10 @@ import java.util.function.LongConsumer;
  * dies at, its slot says exactly what it held, and anyone may free the slot of a dead process.
  *
  * <p>A process usually has one slot; two of its threads racing to claim may give it two.
- * Holds are per process, so any of its slots may be decremented.
+ * Holds are per process, so a release may decrement any of its slots; but a hold that is
+ * added and at once taken back (a reader that finds a writer) is taken back from exactly the
+ * slot it was added to, {@link #removeAt}: taking it from another slot of the process would
+ * move a live hold into a slot a writer's scan has already passed.
  */
 final class ProcessSlots {
     private final LockWords words;
@@ -39,20 +41,24 @@ final class ProcessSlots {
         return base + 8L * (slot < count ? slot : slot - count);
     }
 
+    /** What {@link #tryAdd} returns when every slot belongs to another process. */
+    static final long NO_SLOT = -1;
+
     /**
      * Adds {@code n} holds for this process.
      *
-     * @return false if every slot belongs to another process (the caller waits, and frees the
-     *         slots of dead ones with {@link #reclaimDead})
+     * @return the offset of the slot the holds went to, for {@link #removeAt}; or
+     *         {@link #NO_SLOT} if every slot belongs to another process (the caller waits, and
+     *         frees the slots of dead ones with {@link #reclaimDead})
      * @throws IllegalStateException if this process would hold more than {@value LockDescriptor#MAX_SLOT_HOLDS}
      */
-    boolean tryAdd(int n) {
+    long tryAdd(int n) {
         long homeAt = offset(0);
         long homeWord = (long) LONG.getVolatile(segment, homeAt);
         if (homeWord == 0 ? LONG.compareAndSet(segment, homeAt, 0L, SELF_SLOT | n)
                 : (homeWord & ~COUNT_MASK) == SELF_SLOT && (homeWord & COUNT_MASK) + n <= MAX_SLOT_HOLDS
                         && LONG.compareAndSet(segment, homeAt, homeWord, homeWord + n)) {
-            return true; // the usual case: this process's slot is its home slot
+            return homeAt; // the usual case: this process's slot is its home slot
         }
         retry:
         for (;;) {
@@ -66,7 +72,7 @@ final class ProcessSlots {
                                 + (holds + n) + " in one slot, more than its 16-bit count allows (" + MAX_SLOT_HOLDS + ")");
                     }
                     if (LONG.compareAndSet(segment, at, word, word + n)) {
-                        return true;
+                        return at;
                     }
                     continue retry;
                 }
@@ -74,10 +80,10 @@ final class ProcessSlots {
             for (int i = 0; i < count; i++) {
                 long at = offset(i);
                 if ((long) LONG.getVolatile(segment, at) == 0 && LONG.compareAndSet(segment, at, 0L, SELF_SLOT | n)) {
-                    return true;
+                    return at;
                 }
             }
-            return false;
+            return NO_SLOT;
         }
     }
 
@@ -113,6 +119,23 @@ final class ProcessSlots {
         }
     }
 
+    /**
+     * Takes back {@code n} holds that {@link #tryAdd} just added at {@code at}. Only this
+     * process changes its own slot while it lives, so the slot still holds at least them.
+     */
+    void removeAt(long at, int n) {
+        for (;;) {
+            long word = (long) LONG.getVolatile(segment, at);
+            if (word == 0 || (word & ~COUNT_MASK) != SELF_SLOT || (word & COUNT_MASK) < n) {
+                throw new IllegalStateException(words.description + ": the slot at " + at + " lost holds this process added"
+                        + " (it reads 0x" + Long.toHexString(word) + "): another process changed it");
+            }
+            if (LONG.compareAndSet(segment, at, word, (word & COUNT_MASK) == n ? 0L : word - n)) {
+                return;
+            }
+        }
+    }
+
     /** Holds of this process. */
     long heldBySelf() {
         long sum = 0;
@@ -144,18 +167,52 @@ final class ProcessSlots {
         return true;
     }
 
+    /** What {@link #reclaimDead} tells its caller about each slot of a dead process. */
+    interface Reclaimer {
+        /**
+         * Before the slot is freed: record whatever must survive this process dying right
+         * after the slot is freed (a flag, a count). If the free then loses a race, what was
+         * recorded errs on the safe side.
+         */
+        void beforeFree(long slotWord);
+
+        /** After this process freed the slot. */
+        void freed(long slotWord);
+    }
+
     /**
-     * Frees the slots of dead processes, telling {@code reclaimed} each slot word freed.
-     * Reads {@code /proc} once per occupied slot of another process: call it only when a
-     * liveness check is due.
+     * Frees the slots of dead processes. Reads {@code /proc} once per occupied slot of another
+     * process: call it only when a liveness check is due.
      */
-    void reclaimDead(LongConsumer reclaimed) {
+    void reclaimDead(Reclaimer reclaimer) {
         for (int i = 0; i < count; i++) {
             long at = offset(i);
             long word = (long) LONG.getVolatile(segment, at);
-            if (word != 0 && (word & ~COUNT_MASK) != SELF_SLOT && !Owners.isSlotAlive(word)
-                    && LONG.compareAndSet(segment, at, word, 0L)) {
-                reclaimed.accept(word);
+            if (word != 0 && (word & ~COUNT_MASK) != SELF_SLOT && !Owners.isSlotAlive(word)) {
+                reclaimer.beforeFree(word);
+                if (LONG.compareAndSet(segment, at, word, 0L)) {
+                    reclaimer.freed(word);
+                }
+            }
+        }
+    }
+
+    /**
+     * Frees slots that carry this process's identity although this process holds nothing: a
+     * dead process that had our pid and the same 16 low bits of start time left them. Called
+     * once, when this JVM first attaches to the lock and so certainly holds nothing on it;
+     * without it such a slot would read as ours forever, and a writer of ours would wait for
+     * it, that is for itself.
+     */
+    void reclaimAliasesOfSelf(Reclaimer reclaimer) {
+        for (int i = 0; i < count; i++) {
+            long at = offset(i);
+            long word = (long) LONG.getVolatile(segment, at);
+            if (word != 0 && (word & ~COUNT_MASK) == SELF_SLOT) {
+                reclaimer.beforeFree(word);
+                if (LONG.compareAndSet(segment, at, word, 0L)) {
+                    reclaimer.freed(word);
+                }
             }
         }
     }

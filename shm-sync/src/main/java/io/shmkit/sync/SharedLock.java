@@ -116,6 +116,29 @@ public abstract sealed class SharedLock implements AutoCloseable
         }
     }
 
+    /**
+     * For slots that carry this process's identity when this JVM first attaches (a dead
+     * predecessor with our pid and start-tag bits left them): reported, and for a semaphore
+     * marked inconsistent before they are freed. The recovery count is not changed, since this
+     * process does not hold the owner word.
+     */
+    ProcessSlots.Reclaimer aliasReclaimer(LockRecovery.Role role) {
+        return new ProcessSlots.Reclaimer() {
+            @Override
+            public void beforeFree(long slotWord) {
+                if (role == LockRecovery.Role.PERMITS) {
+                    owner.setFlagsAtomically(LockDescriptor.FLAG_INCONSISTENT);
+                }
+            }
+
+            @Override
+            public void freed(long slotWord) {
+                OwnerWord.report(options, new LockRecovery(name(), Owners.pid(slotWord), role, slotWord & Owners.COUNT_MASK,
+                        owner.isConsistent()));
+            }
+        };
+    }
+
     String state() {
         String holder = owner.holderDescription();
         return holder.startsWith("it is not") ? "free" : holder.substring("it is ".length());

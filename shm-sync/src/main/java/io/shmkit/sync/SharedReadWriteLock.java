@@ -30,9 +30,10 @@ import java.util.concurrent.locks.ReadWriteLock;
  * </ul>
  * The reader's CAS on its slot and the writer's CAS on the owner word are both full fences,
  * each followed by a volatile read of the other's word, so at least one of them sees the
- * other (Dekker): a reader and a writer are never inside together. Read holds are counted
- * per process in the slots and per thread in this handle, which is what detects an upgrade
- * and an unlock by a thread without a read hold; use one handle per lock in a process.
+ * other (Dekker): a reader and a writer are never inside together. A reader that backs off
+ * takes its hold back from exactly the slot it added it to. Read holds are counted per
+ * process in the slots and per thread in this JVM (one count per lock, whichever handle was
+ * used), which is what detects an upgrade and an unlock by a thread without a read hold.
  *
  * <p><b>Dying at each point.</b> A reader that dies leaves its slot count; a writer waiting
  * for readers frees the slots of dead processes at each owner check, and the read holds are
@@ -51,13 +52,20 @@ public final class SharedReadWriteLock extends SharedLock implements ReadWriteLo
     static final String KIND = "read/write lock";
 
     private final ProcessSlots readers;
-    private final ThreadLocal<int[]> readHolds = ThreadLocal.withInitial(() -> new int[1]);
+    /** This JVM's per-thread read holds of this lock, shared by every handle on the same words. */
+    private final ThreadLocal<int[]> readHolds;
     private final ReadLock readLock = new ReadLock();
     private final WriteLock writeLock = new WriteLock();
 
     private SharedReadWriteLock(LockWords words, LockOptions options) {
         super(words, new OwnerWord(words, OwnerWord.OnTakeover.INCONSISTENT_IF_ACTIVE, LockRecovery.Role.WRITER, true), options);
         this.readers = new ProcessSlots(words, LockDescriptor.SLOTS_OFFSET, LockDescriptor.SLOT_COUNT);
+        try {
+            this.readHolds = LocalLockState.of(words, w -> readers.reclaimAliasesOfSelf(aliasReclaimer(LockRecovery.Role.READER)))
+                    .readHolds;
+        } catch (RuntimeException e) {
+            throw words.failure(e);
+        }
     }
 
     /** Creates the named lock segment {@code name}, unlocked. */
@@ -96,8 +104,8 @@ public final class SharedReadWriteLock extends SharedLock implements ReadWriteLo
 
     /**
      * The same lock, waiting and reporting as {@code newOptions} say; shares this handle's
-     * mapping but not its per-thread read counts, so a thread must unlock through the handle
-     * it locked with.
+     * mapping and its per-thread read counts (as every handle on the same lock in this JVM
+     * does).
      */
     public SharedReadWriteLock withOptions(LockOptions newOptions) {
         return new SharedReadWriteLock(words, newOptions);
@@ -113,7 +121,7 @@ public final class SharedReadWriteLock extends SharedLock implements ReadWriteLo
         return writeLock;
     }
 
-    /** Read holds of the calling thread, through this handle. */
+    /** Read holds of the calling thread (through any handle on this lock). */
     public int getReadHoldCount() {
         return readHolds.get()[0];
     }
@@ -188,19 +196,18 @@ public final class SharedReadWriteLock extends SharedLock implements ReadWriteLo
                         mine[0]++;
                         return true;
                     }
-                    if (wait.checkDue() && owner.tryAcquire()) {
-                        // every slot taken: free those of dead processes, holding the owner word
-                        // so that the recovery bookkeeping has one writer
-                        try {
-                            readers.reclaimDead(this::reclaimedReader);
-                        } finally {
-                            owner.releaseNow();
-                        }
+                    // no free slot, or a writer came in meanwhile: only the first is ours to mend, and a
+                    // due check left unmade here is made for the writer on the next round
+                    if (wait.isCheckDue() && reclaimForASlot()) {
+                        wait.checked();
                         continue;
                     }
-                } else if (writer != Owners.SELF_KEY && wait.checkDue() && !Owners.isOwnerAlive(writer)) {
-                    owner.clearDeadOwner(writer, options);
-                    continue;
+                } else if (!OwnerWord.isSelf(writer) && wait.isCheckDue()) {
+                    wait.checked();
+                    if (!Owners.isOwnerAlive(writer)) {
+                        owner.clearDeadOwner(writer, options);
+                        continue;
+                    }
                 }
                 if (!wait.idle()) {
                     return false;
@@ -211,6 +218,29 @@ public final class SharedReadWriteLock extends SharedLock implements ReadWriteLo
         }
     }
 
+    /**
+     * Every slot is taken: frees those of dead processes, holding the owner word so that the
+     * recovery bookkeeping has one writer. A thread that holds the write lock (downgrading)
+     * already holds it, and keeps it.
+     *
+     * @return false if the owner word could not be had (a writer came)
+     */
+    private boolean reclaimForASlot() {
+        if (owner.isHeldByCurrentThread()) {
+            readers.reclaimDead(readerReclaimer());
+            return true;
+        }
+        if (!owner.tryAcquire()) {
+            return false;
+        }
+        try {
+            readers.reclaimDead(readerReclaimer());
+        } finally {
+            owner.releaseNow();
+        }
+        return true;
+    }
+
     /** One attempt: false if a writer is in or claiming, or no slot is free. */
     private boolean tryEnterRead() {
         long writer = owner.ownerKey();
@@ -218,13 +248,14 @@ public final class SharedReadWriteLock extends SharedLock implements ReadWriteLo
         if (writer != 0 && !downgrade) {
             return false;
         }
-        if (!readers.tryAdd(1)) {
+        long slot = readers.tryAdd(1);
+        if (slot == ProcessSlots.NO_SLOT) {
             return false;
         }
         if (downgrade || owner.ownerKey() == 0) {
             return true;
         }
-        readers.remove(1, "read holds");
+        readers.removeAt(slot, 1); // from exactly that slot: any other could be behind a writer's scan
         return false;
     }
 
@@ -232,17 +263,27 @@ public final class SharedReadWriteLock extends SharedLock implements ReadWriteLo
         int[] mine = readHolds.get();
         if (mine[0] == 0) {
             throw new IllegalMonitorStateException(name() + ": read unlock by thread " + Thread.currentThread().threadId()
-                    + " of pid " + Owners.SELF_PID + ", which holds no read lock through this handle");
+                    + " of pid " + Owners.SELF_PID + ", which holds no read lock");
         }
         readers.remove(1, "read holds");
         mine[0]--;
     }
 
-    private void reclaimedReader(long slotWord) {
-        long pid = Owners.pid(slotWord);
-        owner.recordRecovery(pid);
-        OwnerWord.report(options, new LockRecovery(name(), pid, LockRecovery.Role.READER, slotWord & Owners.COUNT_MASK,
-                owner.isConsistent()));
+    /** Dead readers' slots are freed without marking the lock inconsistent: readers write nothing. */
+    private ProcessSlots.Reclaimer readerReclaimer() {
+        return new ProcessSlots.Reclaimer() {
+            @Override
+            public void beforeFree(long slotWord) {
+            }
+
+            @Override
+            public void freed(long slotWord) {
+                long pid = Owners.pid(slotWord);
+                owner.recordRecovery(pid);
+                OwnerWord.report(options, new LockRecovery(name(), pid, LockRecovery.Role.READER, slotWord & Owners.COUNT_MASK,
+                        owner.isConsistent()));
+            }
+        };
     }
 
     // ---- write side
@@ -283,7 +324,7 @@ public final class SharedReadWriteLock extends SharedLock implements ReadWriteLo
                     return true;
                 }
                 if (wait.checkDue()) {
-                    readers.reclaimDead(this::reclaimedReader);
+                    readers.reclaimDead(readerReclaimer());
                     continue;
                 }
                 if (!wait.idle()) {

@@ -35,8 +35,13 @@ import java.util.concurrent.TimeUnit;
 public final class SharedSemaphore extends SharedLock {
     static final String KIND = "semaphore";
 
+    /** How often {@link #tryAcquire(int)} retries the internal word while another taker briefly holds it. */
+    private static final int TRY_SPINS = 256;
+
     private final ProcessSlots holders;
     private final int permits;
+    /** This JVM's state of the semaphore: its monitor makes this process's check-then-release atomic. */
+    private final LocalLockState local;
 
     private SharedSemaphore(LockWords words, LockOptions options) {
         super(words, new OwnerWord(words, OwnerWord.OnTakeover.SILENT, LockRecovery.Role.PERMITS, false), options);
@@ -45,6 +50,7 @@ public final class SharedSemaphore extends SharedLock {
         if (permits < 1) {
             throw new IllegalStateException(name() + " has " + permits + " permits; its words are not a semaphore's");
         }
+        this.local = LocalLockState.of(words, w -> holders.reclaimAliasesOfSelf(aliasReclaimer(LockRecovery.Role.PERMITS)));
     }
 
     /** Creates the named semaphore {@code name} with {@code permits} permits, all free. */
@@ -180,11 +186,23 @@ public final class SharedSemaphore extends SharedLock {
         return tryAcquire(1);
     }
 
-    /** Takes {@code n} permits if that many are free now. */
+    /**
+     * Takes {@code n} permits if that many are free now. Never waits for another process: if
+     * one is in the middle of taking permits (holding the semaphore's internal word) for
+     * longer than a short spin, the answer is {@code false}, whatever that process is doing
+     * (stopped, debugged, or dead: this form never checks liveness and never takes over).
+     */
     public boolean tryAcquire(int n) {
         checkCount(n);
         try {
-            return tryTake(n, false);
+            if (permits - holders.total() < n || !owner.tryAcquireSpinning(TRY_SPINS)) {
+                return false;
+            }
+            try {
+                return permits - holders.total() >= n && holders.tryAdd(n) != ProcessSlots.NO_SLOT;
+            } finally {
+                owner.releaseNow();
+            }
         } catch (RuntimeException e) {
             throw words.failure(e);
         }
@@ -213,18 +231,25 @@ public final class SharedSemaphore extends SharedLock {
     public void release(int n) {
         checkCount(n);
         try {
-            long held = holders.heldBySelf();
-            if (held < n) {
-                throw new IllegalStateException(name() + ": pid " + Owners.SELF_PID + " releases " + n
-                        + " permit(s) but holds " + held + "; only permits a process holds can be released");
+            // Only this process changes its slots while it lives, so holding this JVM's monitor makes
+            // the check and the release one step: two threads over-releasing cannot both pass the check.
+            synchronized (local) {
+                long held = holders.heldBySelf();
+                if (held < n) {
+                    throw new IllegalStateException(name() + ": pid " + Owners.SELF_PID + " releases " + n
+                            + " permit(s) but holds " + held + "; only permits a process holds can be released");
+                }
+                holders.remove(n, "permits");
             }
-            holders.remove(n, "permits");
         } catch (RuntimeException e) {
             throw words.failure(e);
         }
     }
 
-    /** A process that holds a permit declares the protected data repaired. */
+    /**
+     * A process that holds a permit declares the protected data repaired. Never waits: the
+     * flag is cleared with one atomic operation, without the internal word.
+     */
     @Override
     public void markConsistent() {
         try {
@@ -232,12 +257,7 @@ public final class SharedSemaphore extends SharedLock {
                 throw new IllegalMonitorStateException(name() + ": markConsistent by pid " + Owners.SELF_PID
                         + ", which holds no permit");
             }
-            owner.acquireUninterruptibly(options);
-            try {
-                owner.setFlags(0, LockDescriptor.FLAG_INCONSISTENT);
-            } finally {
-                owner.releaseNow();
-            }
+            owner.clearFlagsAtomically(LockDescriptor.FLAG_INCONSISTENT);
         } catch (RuntimeException e) {
             throw words.failure(e);
         }
@@ -254,50 +274,69 @@ public final class SharedSemaphore extends SharedLock {
         }
     }
 
+    /**
+     * Waits for {@code n} free permits, honouring the deadline and interrupts, including while
+     * it waits for the internal word that another taker holds (and takes that word over if its
+     * holder died).
+     */
     private boolean take(int n, boolean timed, long deadline) throws InterruptedException {
         checkCount(n);
         try {
-            if (tryTake(n, false)) {
-                return true;
-            }
-            Wait wait = new Wait(options, timed, deadline, true);
+            Wait wait = null;
             try {
                 for (;;) {
-                    if (tryTake(n, wait.checkDue())) {
-                        return true;
+                    boolean reclaim = wait != null && wait.checkDue();
+                    if (reclaim || permits - holders.total() >= n) {
+                        if (!owner.acquire(options, timed, deadline, true)) {
+                            return false;
+                        }
+                        try {
+                            if (reclaim) {
+                                holders.reclaimDead(permitReclaimer());
+                            }
+                            if (permits - holders.total() >= n && holders.tryAdd(n) != ProcessSlots.NO_SLOT) {
+                                return true;
+                            }
+                        } finally {
+                            owner.releaseNow();
+                        }
+                    }
+                    if (wait == null) {
+                        wait = new Wait(options, timed, deadline, true);
                     }
                     if (!wait.idle()) {
                         return false;
                     }
                 }
             } finally {
-                wait.end();
+                if (wait != null) {
+                    wait.end();
+                }
             }
         } catch (RuntimeException e) {
             throw words.failure(e);
         }
     }
 
-    /** One attempt; with {@code reclaim}, first frees the permits of dead processes. */
-    private boolean tryTake(int n, boolean reclaim) {
-        if (!reclaim && permits - holders.total() < n) {
-            return false;
-        }
-        owner.acquireUninterruptibly(options);
-        try {
-            if (reclaim) {
-                holders.reclaimDead(this::reclaimedPermits);
+    /**
+     * A dead holder's permits: the lock is marked inconsistent and the recovery counted before
+     * the slot is freed, so a reclaimer that dies in between leaves the flag set (a flag set
+     * for a free that then loses its race errs on the safe side). Called holding the internal
+     * word.
+     */
+    ProcessSlots.Reclaimer permitReclaimer() {
+        return new ProcessSlots.Reclaimer() {
+            @Override
+            public void beforeFree(long slotWord) {
+                owner.setFlagsAtomically(LockDescriptor.FLAG_INCONSISTENT);
+                owner.recordRecovery(Owners.pid(slotWord));
             }
-            return permits - holders.total() >= n && holders.tryAdd(n);
-        } finally {
-            owner.releaseNow();
-        }
-    }
 
-    private void reclaimedPermits(long slotWord) {
-        long pid = Owners.pid(slotWord);
-        owner.recordRecovery(pid);
-        owner.setFlags(LockDescriptor.FLAG_INCONSISTENT, 0);
-        OwnerWord.report(options, new LockRecovery(name(), pid, LockRecovery.Role.PERMITS, slotWord & Owners.COUNT_MASK, false));
+            @Override
+            public void freed(long slotWord) {
+                OwnerWord.report(options, new LockRecovery(name(), Owners.pid(slotWord), LockRecovery.Role.PERMITS,
+                        slotWord & Owners.COUNT_MASK, false));
+            }
+        };
     }
 }

@@ -42,7 +42,10 @@ import java.util.function.Supplier;
  * the lock reports itself inconsistent and the next writer's write ends the odd sequence. A
  * reader that waits on an odd sequence checks the writer's process at each owner check and,
  * finding it dead, throws {@link OwnerDiedException} (readers cannot repair data; waiting
- * would be forever until a writer comes). Readers write nothing, so their death is nothing.
+ * would be forever until a writer comes). From the take-over until a writer calls
+ * {@link #markConsistent()}, every read throws {@link OwnerDiedException} too: the later write
+ * made the sequence even again, but the torn data may lie anywhere the lock guards, not only
+ * where that write went. Readers write nothing, so their death is nothing.
  *
  * <p>See {@link SharedLock} for placement, waiting, recovery and misuse.
  */
@@ -118,14 +121,31 @@ public final class SharedSeqLock extends SharedLock {
         }
     }
 
-    /** Whether no write began or was in progress since {@code stamp} was taken. */
+    /**
+     * Whether no write began or was in progress since {@code stamp} was taken.
+     *
+     * @throws OwnerDiedException if a writer died mid-write and nobody has declared the data
+     *         repaired since ({@link #markConsistent()}): the copy may hold what the dead
+     *         writer tore, even if later writes went through cleanly
+     */
     public boolean validate(long stamp) {
         VarHandle.acquireFence();
         try {
-            return (stamp & 1) == 0 && (long) LONG.getOpaque(segment, SEQUENCE_OFFSET) == stamp;
+            boolean unchanged = (stamp & 1) == 0 && (long) LONG.getOpaque(segment, SEQUENCE_OFFSET) == stamp;
+            if (unchanged && !owner.isConsistent()) {
+                throw tornByDeadWriter();
+            }
+            return unchanged;
         } catch (RuntimeException e) {
             throw words.failure(e);
         }
+    }
+
+    private OwnerDiedException tornByDeadWriter() {
+        long pid = owner.lastDeadPid();
+        return new OwnerDiedException(name() + ": a writer (pid " + pid + ") died in the middle of a write and the data"
+                + " has not been declared repaired since; what it left may be torn, whatever was written later:"
+                + " a writer must repair it and call markConsistent()", pid);
     }
 
     /**
@@ -133,7 +153,11 @@ public final class SharedSeqLock extends SharedLock {
      * often as writes interfere. {@code reader} must only read (it may run several times) and
      * must copy what it needs: values read after it returns are not protected.
      *
-     * @throws OwnerDiedException if a write is in progress and the writer's process is dead
+     * @throws OwnerDiedException if a write is in progress and the writer's process is dead,
+     *         or a writer died mid-write earlier and the data has not been declared repaired
+     *         since ({@link #markConsistent()})
+     * @throws IllegalMonitorStateException if the calling thread holds the write lock: the
+     *         sequence stays odd until it unlocks, so the read would wait for itself
      */
     public <T> T read(Supplier<T> reader) {
         Wait wait = null;
@@ -156,6 +180,10 @@ public final class SharedSeqLock extends SharedLock {
                     continue;
                 }
                 if (wait == null) {
+                    if (owner.isHeldByCurrentThread()) {
+                        throw new IllegalMonitorStateException(name() + ": read by thread " + Thread.currentThread().threadId()
+                                + ", which holds the write lock: the read would wait for its own write to end");
+                    }
                     wait = new Wait(options, false, 0, false);
                 }
                 if (wait.checkDue()) {

@@ -26,12 +26,24 @@ final class Wait {
 
     /** Whether it is time to check that the holders are alive; if so, the next check is scheduled. */
     boolean checkDue() {
-        long now = System.nanoTime();
-        if (now - nextCheck >= 0) {
-            nextCheck = now + checkIntervalNanos;
+        if (isCheckDue()) {
+            checked();
             return true;
         }
         return false;
+    }
+
+    /**
+     * Whether a check is due, without scheduling the next: for a loop that may find it cannot
+     * make the check this time round, and must not then push the next one an interval away.
+     */
+    boolean isCheckDue() {
+        return System.nanoTime() - nextCheck >= 0;
+    }
+
+    /** Schedules the next check an interval from now, after a check was made. */
+    void checked() {
+        nextCheck = System.nanoTime() + checkIntervalNanos;
     }
 
     /**

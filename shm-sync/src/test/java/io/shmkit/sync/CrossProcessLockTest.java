@@ -16,6 +16,7 @@ import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
@@ -236,6 +237,70 @@ class CrossProcessLockTest extends SegmentTestSupport {
             } finally {
                 mutex.unlock();
             }
+        }
+    }
+
+    /** A child started through {@code wrapper} (prlimit, unshare), its output captured. */
+    private JvmProcess wrappedChild(List<String> wrapper, String... args) {
+        List<String> all = new ArrayList<>();
+        all.add(dir.path().toString());
+        all.addAll(List.of(args));
+        return JvmProcess.builder(LockChild.class).wrapper(wrapper.toArray(String[]::new))
+                .jvmOptions("-Xmx64m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1").args(all.toArray(String[]::new)).start();
+    }
+
+    @Test
+    void aWaiterThatCannotReadTheHoldersProcEntryWaitsInsteadOfTakingOver() throws InterruptedException {
+        Assumptions.assumeTrue(onPath("prlimit"), "prlimit is not installed: cannot start a child with few descriptors");
+        try (SharedStruct<Ledger> ledger = ledger()) {
+            SharedMutex mutex = SharedMutex.in(ledger, "mutex");
+            mutex.lock();
+            try {
+                JvmProcess p = wrappedChild(List.of("prlimit", "--nofile=256:256", "--"), "wait-without-fds");
+                children.add(p);
+                finish(p);
+                assertTrue(p.output().contains("descriptors exhausted") && p.output().contains("WAITED"), p::output);
+                assertTrue(mutex.isHeldByCurrentThread());
+                assertEquals(0, mutex.recoveries());
+            } finally {
+                mutex.unlock();
+            }
+        }
+    }
+
+    @Test
+    void aProcessInAnotherPidNamespaceRefusesToTakePartInTheLock() throws InterruptedException {
+        Assumptions.assumeTrue(onPath("unshare"), "unshare is not installed");
+        try (SharedStruct<Ledger> ledger = ledger()) {
+            SharedMutex mutex = SharedMutex.in(ledger, "mutex");
+            mutex.lock();
+            try {
+                // with its own /proc: a pid namespace other than the segment's creator's
+                JvmProcess own = wrappedChild(List.of("unshare", "--pid", "--fork", "--mount-proc"), "lock-from-namespace");
+                children.add(own);
+                assertTrue(own.join(TIMEOUT), own::output);
+                Assumptions.assumeFalse(own.output().contains("unshare: "), "this sandbox refuses unshare: " + own.output());
+                assertEquals(0, own.exitCode(), own::output);
+                assertTrue(own.output().contains("REFUSED: mutex in field 'mutex' of segment 'ledger': refusing") && own.output().contains("another pid or time namespace"),
+                        own::output);
+                // with the parent's /proc: its pids are another namespace's
+                JvmProcess foreign = wrappedChild(List.of("unshare", "--pid", "--fork"), "lock-from-namespace");
+                children.add(foreign);
+                finish(foreign);
+                assertTrue(foreign.output().contains("/proc belongs to another pid namespace"), foreign::output);
+                assertTrue(mutex.isHeldByCurrentThread());
+                assertEquals(0, mutex.recoveries());
+            } finally {
+                mutex.unlock();
+            }
+        }
+    }
+
+    private static boolean onPath(String tool) {
+        try {
+            return new ProcessBuilder("sh", "-c", "command -v " + tool).start().waitFor() == 0;
+        } catch (java.io.IOException | InterruptedException e) {
+            return false;
         }
     }
 }

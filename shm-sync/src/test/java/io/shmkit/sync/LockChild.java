@@ -41,11 +41,14 @@ public final class LockChild {
         switch (command) {
             case "increment" -> increment(dir, Kind.valueOf(args[2]), Long.parseLong(args[3]),
                     args.length > 4 ? Integer.parseInt(args[4]) : 0);
+            case "churn" -> churn(dir, Kind.valueOf(args[2]), Integer.parseInt(args[3]));
             case "hold" -> hold(dir, Kind.valueOf(args[2]), Long.parseLong(args[3]));
             case "rw-write" -> rwWrite(dir, Integer.parseInt(args[2]));
             case "rw-read" -> System.exit(rwRead(dir, Long.parseLong(args[2]), Boolean.parseBoolean(args[3])) == 0 ? 0 : 3);
             case "seq-write" -> seqWrite(dir);
             case "foreign-unlock" -> foreignUnlock(dir, Long.parseLong(args[2]));
+            case "wait-without-fds" -> System.exit(waitWithoutFds(dir));
+            case "lock-from-namespace" -> System.exit(lockFromNamespace(dir));
             default -> throw new IllegalArgumentException("unknown command " + command);
         }
     }
@@ -73,6 +76,28 @@ public final class LockChild {
                 }
             }
             System.out.println("incremented " + n + " under " + kind);
+        }
+    }
+
+    /**
+     * Forever: acquire, count + 1 (not under READ), release, then progress[index] + 1, so the
+     * parent can tell that this churner has been through the lock since it started.
+     */
+    static void churn(SegmentDirectory dir, Kind kind, int index) throws InterruptedException {
+        try (SharedStruct<Ledger> ledger = SharedStruct.open(dir, "ledger", Ledger.class);
+             io.shmkit.core.SharedLongArray progress = io.shmkit.core.SharedLongArray.open(dir, "progress")) {
+            Kind.Guard guard = kind.guard(ledger, OPTIONS);
+            for (;;) {
+                guard.acquire();
+                try {
+                    if (kind != Kind.READ) {
+                        COUNT.set(ledger, 0, COUNT.get(ledger, 0) + 1);
+                    }
+                } finally {
+                    guard.release();
+                }
+                progress.getAndAdd(index, 1);
+            }
         }
     }
 
@@ -210,6 +235,67 @@ public final class LockChild {
                     System.exit(2);
                 }
             }
+        }
+    }
+
+    /**
+     * Uses up this process's file descriptors, then waits 1 s for the mutex the live parent
+     * holds: the holder's /proc entry cannot be opened (EMFILE), which must read as "cannot
+     * tell", never as "dead". Returns 0 if it waited, 1 if it took the lock over.
+     */
+    static int waitWithoutFds(SegmentDirectory dir) throws Exception {
+        try (SharedStruct<Ledger> ledger = SharedStruct.open(dir, "ledger", Ledger.class)) {
+            SharedMutex mutex = SharedMutex.in(ledger, "mutex").withOptions(OPTIONS);
+            // load every class the wait needs while files can still be opened
+            System.getLogger("io.shmkit.sync").log(System.Logger.Level.WARNING, "warm-up of the logging path");
+            java.time.ZonedDateTime.now().toString();
+            if (mutex.tryLock(30, java.util.concurrent.TimeUnit.MILLISECONDS)) {
+                System.out.println("CHECK FAILED: got a lock the parent holds before running out of descriptors");
+                return 2;
+            }
+            java.util.List<java.nio.channels.FileChannel> hog = new java.util.ArrayList<>();
+            try {
+                try {
+                    for (;;) {
+                        hog.add(java.nio.channels.FileChannel.open(Path.of("/dev/null")));
+                    }
+                } catch (java.io.IOException exhausted) {
+                    System.out.println("descriptors exhausted after " + hog.size() + ": " + exhausted.getMessage());
+                }
+                boolean took = mutex.tryLock(1, java.util.concurrent.TimeUnit.SECONDS);
+                for (var channel : hog) {
+                    channel.close();
+                }
+                hog.clear();
+                System.out.println(took ? "TOOK OVER a live holder's lock" : "WAITED for the live holder");
+                if (took) {
+                    mutex.unlock();
+                }
+                return took ? 1 : 0;
+            } finally {
+                for (var channel : hog) {
+                    channel.close();
+                }
+            }
+        }
+    }
+
+    /**
+     * Run in another pid namespace while the parent holds the mutex: taking part must be
+     * refused. Returns 0 if refused, 1 if it took the lock over, 3 if it waited.
+     */
+    static int lockFromNamespace(SegmentDirectory dir) throws Exception {
+        try (SharedStruct<Ledger> ledger = SharedStruct.open(dir, "ledger", Ledger.class)) {
+            SharedMutex mutex;
+            try {
+                mutex = SharedMutex.in(ledger, "mutex").withOptions(OPTIONS);
+            } catch (IllegalStateException refused) {
+                System.out.println("REFUSED: " + refused.getMessage());
+                return 0;
+            }
+            boolean took = mutex.tryLock(1, java.util.concurrent.TimeUnit.SECONDS);
+            System.out.println(took ? "TOOK OVER the parent's lock from another pid namespace" : "WAITED");
+            return took ? 1 : 3;
         }
     }
 

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.shmkit.core.ProcessLiveness;
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
 import java.nio.file.Files;
@@ -30,7 +31,9 @@ class OwnersTest {
     void aProcessIsAliveWhileItRunsAndDeadOnceKilled() throws Exception {
         Process sleeper = new ProcessBuilder("sleep", "60").start();
         try {
-            int tag = Owners.startTag(sleeper.pid()).orElseThrow();
+            long ticks = ProcessLiveness.startTicks(sleeper.pid());
+            assertTrue(ticks >= 0, "a running process's start time was not read: " + ticks);
+            int tag = (int) ticks;
             long key = Owners.ownerKey(sleeper.pid(), tag);
             assertTrue(Owners.isOwnerAlive(key));
             assertFalse(Owners.isOwnerAlive(Owners.ownerKey(sleeper.pid(), tag + 1)), "same pid, other start: a reused pid");
@@ -58,7 +61,7 @@ class OwnersTest {
                 }
             }
             assertTrue(Files.exists(Path.of("/proc", Long.toString(zombie))), "the zombie still has a /proc entry");
-            assertTrue(Owners.startTag(zombie).isEmpty(), "a zombie was read as alive");
+            assertEquals(ProcessLiveness.DEAD, ProcessLiveness.startTicks(zombie), "a zombie was read as alive");
         } finally {
             shell.destroyForcibly();
             shell.waitFor(10, TimeUnit.SECONDS);
