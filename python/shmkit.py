@@ -49,6 +49,7 @@ FORMAT_VERSION = 2
 CHECKSUM_OFFSET = 0x05C
 CREATOR_START_TICKS_OFFSET = 0x060
 CREATOR_BOOT_ID_OFFSET = 0x078
+INSTANCE_ID_OFFSET = 0x088
 CHECKSUMMED_END = 0x100          # the checksum covers 0x000..0x05B, 0x060..0x0FF, then the layout text
 LOCK_AREA_OFFSET = 0x100         # 0x100..0x1FF: lock words, the only header bytes that change
 LAYOUT_OFFSET = 0x200            # also the size of the fixed header
@@ -424,6 +425,7 @@ def _check_header(buf, name, path, file_size):
                      % ("is truncated" if file_size < total_size else "has trailing bytes", where, file_size, total_size))
     boot = bytes(buf[CREATOR_BOOT_ID_OFFSET:CREATOR_BOOT_ID_OFFSET + 16])
     h["creator_boot_id"] = uuid.UUID(bytes=boot) if any(boot) else None
+    h["instance_id"] = struct.unpack_from("=Q", buf, INSTANCE_ID_OFFSET)[0]
     return h, parsed
 
 
@@ -447,11 +449,19 @@ def _file_type(mode):
 
 
 def _default_directory():
-    """/dev/shm where it exists (Linux), else shmkit under the temporary directory, as in Java."""
+    """/dev/shm where it exists (Linux), else shmkit under /tmp (Java's java.io.tmpdir), checked as Java
+    checks it: a real directory of this user that nobody else can write."""
     if os.path.isdir(DEV_SHM):
         return DEV_SHM
-    import tempfile
-    return os.path.join(tempfile.gettempdir(), "shmkit")
+    path = os.path.join("/tmp", "shmkit")
+    try:
+        st = os.lstat(path)
+    except FileNotFoundError:
+        return path   # Python never creates it; nothing can be opened there yet
+    if stat.S_ISLNK(st.st_mode) or not stat.S_ISDIR(st.st_mode) or st.st_uid != os.geteuid() or st.st_mode & 0o022:
+        raise SegmentError("refusing segment directory %s: it must be a directory of uid %d that group and others cannot"
+                           " write" % (path, os.geteuid()))
+    return path
 
 
 def _link_target(path):
@@ -634,7 +644,8 @@ class Segment:
         element = ctype_of(self.layout)
         t = element if self.kind in ("value", "struct") else element * self.count
         # from_buffer keeps its own export of the mapping: the memory stays mapped while the object lives
-        return t.from_buffer(self._mmap, self.header["data_offset"])
+        # through the metaclass: a field named from_buffer (a legal record component) shadows the class method
+        return type(t).from_buffer(t, self._mmap, self.header["data_offset"])
 
     def numpy(self):
         """The data as a numpy array sharing the memory (a 0-d array for a value or struct);
@@ -709,12 +720,13 @@ def _preview(seg):
     element = ctype_of(seg.layout)
     offset, size, stride = seg.header["data_offset"], seg.header["data_size"], seg.header["element_size"]
     if seg.kind in ("value", "struct"):
-        return _show(element.from_buffer_copy(seg.data))
+        return _show(type(element).from_buffer_copy(element, seg.data))
     if element is ctypes.c_char:
         end = seg._mmap.find(b"\0", offset, offset + size)
         return seg._mmap[offset:end if end >= 0 else offset + size]
     n = min(seg.count, 8)
-    items = (element * n).from_buffer_copy(seg.data[:n * stride])
+    array_type = element * n
+    items = type(array_type).from_buffer_copy(array_type, seg.data[:n * stride])
     return [_show(x) for x in items]
 
 

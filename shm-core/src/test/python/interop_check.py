@@ -528,7 +528,18 @@ def views(directory, _pid):
     print("views ok, numpy", "used" if numpy is not None else "absent")
 
 
-SCENARIOS = {"points": points, "layouts": layouts, "values": values, "refuses": refuses, "forge": forge,
+def clash(directory, _pid):
+    """A Java record whose components are named like ctypes' class methods (from_buffer,
+    from_buffer_copy): ctypes() and the preview must still work."""
+    with shmkit.Segment("clash", directory) as seg:
+        items = seg.ctypes()
+        check(len(items) == 2 and items[1].from_buffer == 3 and items[1].from_buffer_copy == 4,
+              [(x.from_buffer, x.from_buffer_copy) for x in items])
+        items[0].from_buffer = 7
+    print("clash ok")
+
+
+SCENARIOS = {"clash": clash, "points": points, "layouts": layouts, "values": values, "refuses": refuses, "forge": forge,
              "report": report, "special": make_special, "badfiles": badfiles, "tinyulimit": tinyulimit,
              "names": names, "readonly": readonly, "docstring": docstring, "views": views}
 

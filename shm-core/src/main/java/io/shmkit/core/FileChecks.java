@@ -100,13 +100,42 @@ final class FileChecks {
                 throw new UntrustedSegmentException(name, "is a symbolic link (" + path + " -> " + linkTarget(path)
                         + "); links are not followed unless the directory is made with followingLinks()");
             }
+            if (!directory.trustsOtherUsers() && entry.uid != SELF_UID) {
+                // its owner could point it at a FIFO between our stat and our open
+                throw new UntrustedSegmentException(name, "is a symbolic link owned by uid " + entry.uid
+                        + ", not by this process's uid " + SELF_UID + "; only our own links are followed");
+            }
             entry = stat(path, true);
             if (entry == null) {
                 throw new SegmentNotFoundException(name, "is a dangling symbolic link: " + path + " -> " + linkTarget(path));
             }
         }
         checkEntry(directory, name, entry);
+        checkSingleName(name, path, entry);
         return entry;
+    }
+
+    /**
+     * A segment file has one name (two for the moment between a creation's link and the
+     * removal of its temporary name, or after a crash there). Another hard link would let
+     * whoever made it have us open one segment under another's name.
+     */
+    private static void checkSingleName(String name, Path path, Entry entry) throws IOException {
+        if (entry.nlink <= 1) {
+            return;
+        }
+        long temporaryNames = 0;
+        try (var siblings = Files.newDirectoryStream(path.toAbsolutePath().getParent(), "." + name + ".*.tmp")) {
+            for (Path sibling : siblings) {
+                if (entry.sameFile(stat(sibling, false))) {
+                    temporaryNames++;
+                }
+            }
+        }
+        if (entry.nlink - 1 > temporaryNames) {
+            throw new UntrustedSegmentException(name, "has " + entry.nlink + " hard links (" + path + "): another name"
+                    + " refers to the same file, so a segment could be opened under another's name");
+        }
     }
 
     /** The type and owner rules on a file that is (or was) at the name. */
@@ -114,7 +143,7 @@ final class FileChecks {
         if (!entry.isRegular()) {
             throw new SegmentFormatException(name, "is not a segment: " + entry.path + " is " + entry.type());
         }
-        if (!directory.trustsOtherUsers() && SELF_UID >= 0 && entry.uid != SELF_UID) {
+        if (!directory.trustsOtherUsers() && entry.uid != SELF_UID) {
             throw new UntrustedSegmentException(name, "belongs to another user: " + entry.path + " is owned by uid "
                     + entry.uid + ", this process runs as uid " + SELF_UID
                     + "; such a file may be read or forged by its owner (use trustingOtherUsers() for deliberately shared segments)");
@@ -207,13 +236,23 @@ final class FileChecks {
                 }
             }
         } catch (IOException | RuntimeException e) {
-            // no /proc: fall through
+            // no /proc: the owner of a file we create is the same answer
         }
+        Path probe = null;
         try {
-            Class<?> unix = Class.forName("com.sun.security.auth.module.UnixSystem");
-            return (int) (long) (Long) unix.getMethod("getUid").invoke(unix.getConstructor().newInstance());
-        } catch (ReflectiveOperationException | RuntimeException | LinkageError e) {
-            return -1;
+            probe = Files.createTempFile("shmkit-uid", ".probe");
+            return (Integer) Files.getAttribute(probe, "unix:uid", LinkOption.NOFOLLOW_LINKS);
+        } catch (IOException | RuntimeException e) {
+            throw new ExceptionInInitializerError("shmkit cannot tell which user this process runs as, so it cannot"
+                    + " check who owns a segment: " + e);
+        } finally {
+            if (probe != null) {
+                try {
+                    Files.deleteIfExists(probe);
+                } catch (IOException ignored) {
+                    // a stray empty probe file in the temp directory
+                }
+            }
         }
     }
 }

@@ -52,14 +52,18 @@ final class Leftovers {
     /** Why {@code file} may go, or null to leave it. */
     private static String reasonToRemove(Path file) throws IOException {
         FileChecks.Entry entry = FileChecks.stat(file, false);
-        if (entry == null || !entry.isRegular() || (FileChecks.SELF_UID >= 0 && entry.uid() != FileChecks.SELF_UID)) {
+        if (entry == null || !entry.isRegular() || entry.uid() != FileChecks.SELF_UID) {
             return null; // not a file of ours: never touched
         }
         byte[] head = readHead(file);
+        if (!startsLikeASegment(head)) {
+            return null; // not written by a shmkit creation: another program's file with a similar name
+        }
+        FileTime modified = Files.getLastModifiedTime(file, LinkOption.NOFOLLOW_LINKS);
+        boolean old = modified.toInstant().isBefore(Instant.now().minus(SegmentDirectory.LEFTOVER_GRACE));
         if (head.length < SegmentDescriptor.LAYOUT_OFFSET) {
-            FileTime modified = Files.getLastModifiedTime(file, LinkOption.NOFOLLOW_LINKS);
-            boolean old = modified.toInstant().isBefore(Instant.now().minus(SegmentDirectory.LEFTOVER_GRACE));
-            return old ? "a temporary file with no header, older than " + SegmentDirectory.LEFTOVER_GRACE.toSeconds() + " s" : null;
+            return old ? "a temporary file with no complete header, older than " + SegmentDirectory.LEFTOVER_GRACE.toSeconds()
+                    + " s" : null;
         }
         SegmentInfo info;
         try {
@@ -67,18 +71,44 @@ final class Leftovers {
             MemorySegment.copy(MemorySegment.ofArray(head), 0, aligned, 0, head.length);
             info = SegmentHeader.read("(leftover)", file, aligned.asSlice(0, head.length), entry.size(), false);
         } catch (SegmentFormatException e) {
-            // written by this user under a temporary name, but no valid header: a crash mid-write
-            FileTime modified = Files.getLastModifiedTime(file, LinkOption.NOFOLLOW_LINKS);
-            boolean old = modified.toInstant().isBefore(Instant.now().minus(SegmentDirectory.LEFTOVER_GRACE));
-            return old ? "a temporary file with an incomplete header, older than " + SegmentDirectory.LEFTOVER_GRACE.toSeconds() + " s" : null;
+            // the magic, but no valid header: a crash in the middle of writing it
+            return old ? "a temporary file with an incomplete header, older than " + SegmentDirectory.LEFTOVER_GRACE.toSeconds()
+                    + " s" : null;
         }
         ProcessIdentity creator = info.creator();
         if (creator.liveness() != ProcessIdentity.Liveness.DEAD) {
             return null; // being created now, or we cannot tell: left alone
         }
+        ProcessIdentity self = ProcessIdentity.current();
+        if (creator.bootId() != null && !creator.bootId().equals(self.bootId())
+                && !modified.toInstant().isBefore(bootTime())) {
+            // "another boot" is only proof of death for a file older than this boot: two sandboxes
+            // (gVisor, Kata) sharing a directory each have a boot id of their own
+            return null;
+        }
         return entry.nlink() > 1
                 ? "a second name of a segment whose creator (pid " + creator.pid() + ") died before removing it"
                 : "a creation that never completed: its creator (pid " + creator.pid() + ") is dead";
+    }
+
+    /** Empty, a prefix of the magic, or starting with it: what a shmkit creation writes first. */
+    private static boolean startsLikeASegment(byte[] head) {
+        int n = Math.min(head.length, SegmentDescriptor.MAGIC.length);
+        return java.util.Arrays.equals(head, 0, n, SegmentDescriptor.MAGIC, 0, n);
+    }
+
+    /** When this boot began (btime of /proc/stat), or the epoch if unknown (so that nothing counts as older). */
+    private static Instant bootTime() {
+        try {
+            for (String line : Files.readAllLines(Path.of("/proc/stat"))) {
+                if (line.startsWith("btime ")) {
+                    return Instant.ofEpochSecond(Long.parseLong(line.substring(6).trim()));
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            // fall through
+        }
+        return Instant.EPOCH;
     }
 
     private static byte[] readHead(Path file) throws IOException {

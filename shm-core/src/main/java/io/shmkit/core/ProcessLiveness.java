@@ -48,15 +48,21 @@ public final class ProcessLiveness {
      * {@link #DEAD} or {@link #UNKNOWN}. This process itself is always alive.
      */
     public static long startTicks(long pid) {
-        if (!HAS_PROC) {
+        return startTicks(pid, false);
+    }
+
+    /**
+     * As {@link #startTicks(long)}, for a process known to run as this process's user (or
+     * root): {@code hidepid} never hides a user's own processes from it, so a missing entry
+     * is then a dead process even under {@code hidepid}.
+     */
+    public static long startTicks(long pid, boolean ownUser) {
+        if (!HAS_PROC || (FOREIGN && pid != SELF_PID)) {
             return UNKNOWN;
         }
         long ticks = readStartTicks(pid);
-        if (FOREIGN && pid != SELF_PID) {
-            return UNKNOWN;
-        }
-        if (ticks == DEAD && pid != SELF_PID && PROBLEM != null) {
-            return UNKNOWN; // a hidden or foreign /proc: absence proves nothing
+        if (ticks == DEAD && pid != SELF_PID && PROBLEM != null && !ownUser) {
+            return UNKNOWN; // hidden by hidepid: absence proves nothing
         }
         return ticks;
     }
@@ -95,10 +101,41 @@ public final class ProcessLiveness {
             // ESRCH while the process is being reaped; anything else (EACCES, EMFILE, ENFILE) says nothing
             return String.valueOf(e.getMessage()).contains("No such process") ? DEAD : UNKNOWN;
         }
-        return parse(stat);
+        long ticks = parse(stat);
+        if (ticks == ZOMBIE) {
+            // a zombie leader whose other threads still run (it called pthread_exit) is alive
+            return threads(pid) > 1 ? parseTicks(stat) : DEAD;
+        }
+        return ticks;
     }
 
-    /** Field 22 of a stat line, DEAD for a zombie; the command name (field 2) may hold spaces and parentheses. */
+    /** The Threads: count of /proc/<pid>/status, 0 if it cannot be read. */
+    private static int threads(long pid) {
+        try {
+            for (String line : Files.readAllLines(PROC.resolve(Long.toString(pid)).resolve("status"))) {
+                if (line.startsWith("Threads:")) {
+                    return Integer.parseInt(line.substring(8).trim());
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            // gone meanwhile
+        }
+        return 0;
+    }
+
+    private static long parseTicks(String stat) {
+        String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+        try {
+            return Long.parseUnsignedLong(fields[22 - 3]);
+        } catch (RuntimeException e) {
+            return UNKNOWN;
+        }
+    }
+
+    /** What {@link #parse} returns for a zombie: dead unless its other threads still run. */
+    static final long ZOMBIE = -3;
+
+    /** Field 22 of a stat line, {@link #ZOMBIE} for a zombie; the command name (field 2) may hold spaces and parentheses. */
     static long parse(String stat) {
         int close = stat.lastIndexOf(')');
         if (close < 0 || close + 2 >= stat.length()) {
@@ -109,8 +146,11 @@ public final class ProcessLiveness {
             return UNKNOWN;
         }
         char state = fields[0].charAt(0);
-        if (state == 'Z' || state == 'X' || state == 'x') {
+        if (state == 'X' || state == 'x') {
             return DEAD;
+        }
+        if (state == 'Z') {
+            return ZOMBIE;
         }
         try {
             return Long.parseUnsignedLong(fields[22 - 3]);
@@ -153,7 +193,10 @@ public final class ProcessLiveness {
             return null;
         }
         for (String option : fields.get(separator + 3).split(",")) {
-            if (option.equals("hidepid=2") || option.equals("hidepid=invisible")) {
+            // 0/off shows everything, 1/noaccess hides only the contents (EACCES, which reads as
+            // "cannot tell"); 2/invisible and 4/ptraceable remove entries altogether
+            if (option.startsWith("hidepid=") && !List.of("hidepid=0", "hidepid=off", "hidepid=1", "hidepid=noaccess")
+                    .contains(option)) {
                 return option;
             }
         }

@@ -49,7 +49,9 @@ package io.shmkit.core;
  *  |   Boot id of the creator's boot (16 bytes, the UUID's bytes   |
  *  |   in big-endian order; zero if unknown)                       |
  *  +---------------------------------------------------------------+ 0x088
- *  |                 Reserved, zero (120 bytes)                    |
+ *  |     Instance id: random, chosen at creation, never 0 (u64)    |
+ *  +---------------------------------------------------------------+ 0x090
+ *  |                 Reserved, zero (112 bytes)                    |
  *  +---------------------------------------------------------------+ 0x100
  *  |   Lock area (256 bytes, 128-aligned): shm-sync's built-in     |
  *  |   locks (reentrant lock at +0x00, seqlock at +0x40, the rest  |
@@ -104,6 +106,11 @@ public final class SegmentDescriptor {
     public static final int CREATOR_PID_NAMESPACE_OFFSET = 0x068;
     public static final int CREATOR_TIME_NAMESPACE_OFFSET = 0x070;
     public static final int CREATOR_BOOT_ID_OFFSET = 0x078;
+    /**
+     * A random number chosen when the segment is created: tells this segment from a later one
+     * under the same name, even one that a disk file system gave the same inode number.
+     */
+    public static final int INSTANCE_ID_OFFSET = 0x088;
     /** End of the part after the checksum that the checksum covers (the identity and reserved bytes). */
     public static final int CHECKSUMMED_END = 0x100;
 

@@ -90,7 +90,7 @@ public final class SegmentDirectory {
             String problem = entry == null ? "it vanished"
                     : entry.isSymlink() ? "it is a symbolic link to " + FileChecks.linkTarget(dir)
                     : !entry.isDirectory() ? "it is " + entry.type()
-                    : FileChecks.SELF_UID >= 0 && entry.uid() != FileChecks.SELF_UID ? "it is owned by uid " + entry.uid()
+                    : entry.uid() != FileChecks.SELF_UID ? "it is owned by uid " + entry.uid()
                             + ", not by this process's uid " + FileChecks.SELF_UID
                     : (entry.mode() & 022) != 0 ? "it is writable by " + ((entry.mode() & 020) != 0 ? "its group" : "others")
                             + " (mode 0" + Integer.toOctalString(entry.mode() & 07777) + ")"
@@ -233,6 +233,10 @@ public final class SegmentDirectory {
                         + "); unlink removes only segments, not links");
             }
             FileChecks.checkEntry(this, name, entry);
+            if (entry.uid() != FileChecks.SELF_UID) {
+                throw new UntrustedSegmentException(name, "belongs to uid " + entry.uid() + ", not to this process's user:"
+                        + " unlink removes only this user's segments, even in a directory that trusts other users");
+            }
             if (!FileChecks.hasMagic(file)) {
                 throw new SegmentFormatException(name, "is not a shmkit segment: " + file
                         + " does not start with the shmkit magic; it is left alone");

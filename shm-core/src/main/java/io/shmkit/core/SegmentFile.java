@@ -59,7 +59,7 @@ final class SegmentFile {
         this.readOnly = readOnly;
         this.arena = arena;
         this.identity = identity;
-        this.fileKey = new FileKey(identity.dev(), identity.ino(), info.createdAt().toEpochMilli(), info.creatorPid());
+        this.fileKey = new FileKey(identity.dev(), identity.ino(), info.instanceId());
         this.file = readOnly ? file.asReadOnly() : file;
         this.data = this.file.asSlice(info.dataOffset(), info.dataSize(), Math.min(info.elementAlignment(), SegmentDescriptor.DATA_ALIGNMENT));
     }
@@ -163,8 +163,8 @@ final class SegmentFile {
         }
     }
 
-    /** Device and inode, and the header's creation time and creator, so that a reused inode number is another key. */
-    record FileKey(long dev, long ino, long createdAtMillis, long creatorPid) {
+    /** Device and inode, and the header's instance id, so that a reused inode number is another key. */
+    record FileKey(long dev, long ino, long instanceId) {
     }
 
     /** A temporary file this creation made: the only one its {@code finally} removes. */
@@ -381,7 +381,18 @@ final class SegmentFile {
             if (!identity.sameFile(now)) {
                 return false;
             }
-            return Files.deleteIfExists(path);
+            // a disk file system reuses the inode number of a file that is gone: the header must be ours too
+            SegmentInfo there;
+            try {
+                there = readInfo(directory, name);
+            } catch (SegmentException notOurs) {
+                return false;
+            }
+            if (there.instanceId() != info.instanceId()) {
+                return false;
+            }
+            FileChecks.Entry still = FileChecks.stat(path, false);
+            return identity.sameFile(still) && Files.deleteIfExists(path);
         } catch (IOException e) {
             throw new SegmentException(name, "cannot be unlinked: " + e, e);
         }

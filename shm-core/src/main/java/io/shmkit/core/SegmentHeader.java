@@ -50,11 +50,17 @@ final class SegmentHeader {
             file.set(BIG_ENDIAN_LONG, CREATOR_BOOT_ID_OFFSET, creator.bootId().getMostSignificantBits());
             file.set(BIG_ENDIAN_LONG, CREATOR_BOOT_ID_OFFSET + 8, creator.bootId().getLeastSignificantBits());
         }
+        long instance;
+        do {
+            instance = INSTANCES.nextLong();
+        } while (instance == 0);
+        file.set(JAVA_LONG, INSTANCE_ID_OFFSET, instance);
         MemorySegment.copy(layoutText, 0, file, JAVA_BYTE, LAYOUT_OFFSET, layoutText.length);
         file.set(JAVA_INT, CHECKSUM_OFFSET, checksum(file, layoutText.length));
         return file;
     }
 
+    private static final java.security.SecureRandom INSTANCES = new java.security.SecureRandom();
     private static final ValueLayout.OfLong BIG_ENDIAN_LONG = JAVA_LONG.withOrder(ByteOrder.BIG_ENDIAN);
 
     /**
@@ -105,7 +111,9 @@ final class SegmentHeader {
                     + " bytes, its layout text ends at " + (LAYOUT_OFFSET + layoutLength));
         }
         if (head.byteSize() < LAYOUT_OFFSET + (long) layoutLength) {
-            throw new IllegalStateException("caller passed too short a head");
+            // the file was longer when its size was read: someone is truncating it
+            throw new SegmentFormatException(name, "is truncated: " + path + " shrank to " + head.byteSize()
+                    + " bytes while it was being read; its layout text ends at " + (LAYOUT_OFFSET + layoutLength));
         }
         int stored = head.get(JAVA_INT, CHECKSUM_OFFSET);
         int computed = checksum(head, layoutLength);
@@ -177,7 +185,7 @@ final class SegmentHeader {
                 head.get(JAVA_LONG, CREATOR_TIME_NAMESPACE_OFFSET), high == 0 && low == 0 ? null : new UUID(high, low));
         return new SegmentInfo(name, path, kind, layout, count, elementSize, alignment, dataOffset, dataSize, totalSize,
                 creator.pid(), head.get(JAVA_LONG, CREATOR_START_TIME_OFFSET),
-                Instant.ofEpochMilli(head.get(JAVA_LONG, CREATION_TIME_OFFSET)), creator);
+                Instant.ofEpochMilli(head.get(JAVA_LONG, CREATION_TIME_OFFSET)), creator, head.get(JAVA_LONG, INSTANCE_ID_OFFSET));
     }
 
     /** CRC-32 of everything in the fixed header but the checksum and the lock area, then the layout text. */

@@ -24,6 +24,9 @@ import java.time.Instant;
  * @param creator                the creating process: pid, start ticks, namespaces and boot
  *                               (see {@link ProcessIdentity}); {@code creator().liveness()}
  *                               says whether it still runs
+ * @param instanceId             a random number chosen at creation: a segment created later
+ *                               under the same name has another (0 in a segment whose
+ *                               creator wrote none)
  */
 public record SegmentInfo(
         String name,
@@ -39,7 +42,8 @@ public record SegmentInfo(
         long creatorPid,
         long creatorStartEpochMillis,
         Instant createdAt,
-        ProcessIdentity creator) {
+        ProcessIdentity creator,
+        long instanceId) {
 
     /** One line, e.g. {@code points STRUCT_ARRAY Point{x:f64@0,y:f64@8}#16 x 3 (48 data bytes, 640 in file)}. */
     public String summary() {

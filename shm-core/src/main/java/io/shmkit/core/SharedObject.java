@@ -44,6 +44,16 @@ public abstract sealed class SharedObject implements AutoCloseable
         return file.fileKey;
     }
 
+    /**
+     * Whether, when this process attached, the segment's file belonged to this process's user
+     * and no one else could open it (no group or other permission bits). Then every process
+     * that uses it runs as this user, or as root: shm-sync relies on it to tell a dead lock
+     * holder from one that a {@code /proc} mounted with {@code hidepid} hides.
+     */
+    public final boolean isPrivateToUser() {
+        return file.identity.uid() == FileChecks.SELF_UID && (file.identity.mode() & 077) == 0;
+    }
+
     /** Whether this process attached read-only. */
     public final boolean isReadOnly() {
         return file.readOnly;

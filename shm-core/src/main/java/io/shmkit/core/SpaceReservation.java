@@ -51,6 +51,7 @@ final class SpaceReservation {
     }
 
     /** The posix_fallocate path; only touched when native access is enabled. */
+    @SuppressWarnings("restricted")
     private static final class Native {
         static final boolean AVAILABLE;
         private static final MethodHandle OPEN;

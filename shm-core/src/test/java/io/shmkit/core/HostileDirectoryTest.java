@@ -84,6 +84,10 @@ class HostileDirectoryTest extends SegmentTestSupport {
             try (SharedLong followed = SharedLong.open(dir.followingLinks(), "alias")) {
                 assertEquals(42, followed.get());
             }
+            // a link of another user's: they could point it at a FIFO between our stat and our open
+            Files.setAttribute(dir.pathOf("alias"), "unix:uid", OTHER_UID, LinkOption.NOFOLLOW_LINKS);
+            var theirs = assertThrows(UntrustedSegmentException.class, () -> SharedLong.open(dir.followingLinks(), "alias"));
+            assertTrue(theirs.getMessage().contains("symbolic link owned by uid " + OTHER_UID), theirs.getMessage());
             Files.createSymbolicLink(dir.pathOf("dangling"), dir.pathOf("nothing-here"));
             assertThrows(UntrustedSegmentException.class, () -> SharedLong.open(dir, "dangling"));
             var gone = assertThrows(SegmentNotFoundException.class, () -> SharedLong.open(dir.followingLinks(), "dangling"));
@@ -100,6 +104,8 @@ class HostileDirectoryTest extends SegmentTestSupport {
                 assertEquals(7, trusted.get());
             }
             assertThrows(UntrustedSegmentException.class, () -> dir.unlink("theirs"));
+            var e = assertThrows(UntrustedSegmentException.class, () -> dir.trustingOtherUsers().unlink("theirs"));
+            assertTrue(e.getMessage().contains("only this user's segments"), e.getMessage());
             assertTrue(Files.exists(dir.pathOf("theirs")));
         }
     }
@@ -113,6 +119,34 @@ class HostileDirectoryTest extends SegmentTestSupport {
         SharedLong.create(dir, "mine").close();
         assertTrue(dir.unlink("mine"));
         assertFalse(dir.unlink("mine"));
+    }
+
+    @Test
+    void aSegmentWithAnotherHardLinkIsRefusedUnderEitherName() throws Exception {
+        SharedLong.create(dir, "a", 1).close();
+        Files.createLink(dir.pathOf("b"), dir.pathOf("a"));
+        for (String name : List.of("a", "b")) {
+            var e = assertThrows(UntrustedSegmentException.class, () -> SharedLong.open(dir, name));
+            assertTrue(e.getMessage().contains("has 2 hard links"), e.getMessage());
+        }
+        Files.delete(dir.pathOf("b"));
+        assertEquals(1, SharedLong.open(dir, "a").get());
+    }
+
+    @Test
+    void unlinkThroughAClosedObjectOnADiskLeavesASegmentThatReusedTheInode(@org.junit.jupiter.api.io.TempDir Path disk) {
+        SegmentDirectory onDisk = SegmentDirectory.of(disk);
+        for (int attempt = 0; attempt < 20; attempt++) {
+            SharedLong first = SharedLong.create(onDisk, "n", 1);
+            first.close();
+            assertTrue(onDisk.unlink("n"));
+            try (SharedLong second = SharedLong.create(onDisk, "n", 2)) {
+                assertFalse(first.unlink(), "removed the segment created after it, whose inode number was reused");
+                assertEquals(2, second.get());
+                assertTrue(onDisk.exists("n"));
+                assertTrue(second.unlink());
+            }
+        }
     }
 
     @Test

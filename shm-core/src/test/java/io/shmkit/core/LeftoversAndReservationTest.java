@@ -48,17 +48,25 @@ class LeftoversAndReservationTest extends SegmentTestSupport {
         Path fresh = temp("new");
         Files.write(fresh, new byte[0]);                                // just opened, no header yet
         Path stale = temp("old");
-        Files.write(stale, new byte[10]);
+        Files.write(stale, java.util.Arrays.copyOf(SegmentDescriptor.MAGIC, 5)); // a crash while writing the header
         Files.setLastModifiedTime(stale, FileTime.from(Instant.now().minus(Duration.ofMinutes(5))));
         Path notATemp = dir.path().resolve(".something.tmp");
         Files.write(notATemp, new byte[10]);
         Files.setLastModifiedTime(notATemp, FileTime.from(Instant.now().minus(Duration.ofMinutes(5))));
+        // other programs' files that happen to look like shmkit's temporary names
+        Path config = dir.path().resolve(".config.12.1.tmp");
+        Files.writeString(config, "key=value");
+        Path report = dir.path().resolve(".report.0123456789abcdef.tmp");
+        Files.write(report, new byte[4096]);
+        for (Path p : List.of(config, report)) {
+            Files.setLastModifiedTime(p, FileTime.from(Instant.now().minus(Duration.ofMinutes(5))));
+        }
 
         var removed = dir.sweepLeftovers();
         Set<Path> gone = removed.stream().map(SegmentDirectory.Removed::path).collect(Collectors.toSet());
         assertEquals(Set.of(secondName, orphan, stale), gone, removed.toString());
         assertTrue(removed.stream().anyMatch(r -> r.path().equals(secondName) && r.reason().startsWith("a second name")), removed.toString());
-        for (Path kept : List.of(othersOrphan, ours, fresh, notATemp, dir.pathOf("dead"), dir.pathOf("live"))) {
+        for (Path kept : List.of(othersOrphan, ours, fresh, notATemp, config, report, dir.pathOf("dead"), dir.pathOf("live"))) {
             assertTrue(Files.exists(kept), kept + " was removed");
         }
         try (SharedLongArray still = SharedLongArray.open(dir, "dead")) {

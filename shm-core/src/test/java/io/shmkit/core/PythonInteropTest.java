@@ -483,4 +483,18 @@ class PythonInteropTest extends SegmentTestSupport {
             assertEquals(new StructsTest.Point(7, 2), points.get(1));
         }
     }
+
+    record Clash(int from_buffer, int from_buffer_copy) {
+    }
+
+    @Test
+    void fieldsNamedLikeCtypesClassMethodsDoNotBreakTheViewsOrTheCommandLine() throws Exception {
+        try (var clash = SharedStructArray.create(dir, "clash", Clash.class, List.of(new Clash(1, 2), new Clash(3, 4)))) {
+            Result r = runPython("clash", dir.path().toString());
+            assertEquals(0, r.exitCode(), r.output());
+            assertEquals(new Clash(7, 2), clash.get(0));
+            Cli cli = runCli("clash", "--dir", dir.path().toString());
+            assertEquals(0, cli.exitCode(), cli.toString());
+        }
+    }
 }

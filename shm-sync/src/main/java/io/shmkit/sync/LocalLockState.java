@@ -1,7 +1,5 @@
 package io.shmkit.sync;
 
-import java.lang.ref.ReferenceQueue;
-import java.lang.ref.WeakReference;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Consumer;
@@ -14,23 +12,16 @@ import java.util.function.Consumer;
  * the file the segment maps ({@link io.shmkit.core.SharedObject#fileKey()}) and the words'
  * offset in it, not by handle or address.
  *
- * <p>Held weakly here and strongly by every handle, so that it lives exactly as long as some
- * handle on the lock does.
+ * <p>Held strongly, for the life of the JVM: this record is how a JVM knows it has used a lock
+ * before, and so whether slots that carry its identity can be its own ({@link #of}). A weak
+ * entry collected while a thread still held a read lock would make the next handle take that
+ * live hold for a dead predecessor's. One small record per read/write lock and semaphore the
+ * JVM ever used; shmkit loaded twice in one JVM (two class loaders) must not share such a lock.
  */
 final class LocalLockState {
-    private static final Map<Key, Ref> STATES = new ConcurrentHashMap<>();
-    private static final ReferenceQueue<LocalLockState> COLLECTED = new ReferenceQueue<>();
+    private static final Map<Key, LocalLockState> STATES = new ConcurrentHashMap<>();
 
     private record Key(Object fileKey, long offset) {
-    }
-
-    private static final class Ref extends WeakReference<LocalLockState> {
-        final Key key;
-
-        Ref(LocalLockState state, Key key) {
-            super(state, COLLECTED);
-            this.key = key;
-        }
     }
 
     /** Per thread: read holds of this lock (one element, to be incremented in place). */
@@ -45,22 +36,9 @@ final class LocalLockState {
      * can use it: this process cannot hold anything on a lock it has never had a handle to.
      */
     static LocalLockState of(LockWords words, Consumer<LockWords> onFirstSight) {
-        for (Ref gone; (gone = (Ref) COLLECTED.poll()) != null; ) {
-            STATES.remove(gone.key, gone);
-        }
-        Key key = new Key(words.container.fileKey(), words.offsetInFile());
-        for (;;) {
-            LocalLockState[] made = new LocalLockState[1]; // strong until returned: the map holds it weakly
-            Ref ref = STATES.computeIfAbsent(key, k -> {
-                onFirstSight.accept(words);
-                made[0] = new LocalLockState();
-                return new Ref(made[0], k);
-            });
-            LocalLockState state = made[0] != null ? made[0] : ref.get();
-            if (state != null) {
-                return state;
-            }
-            STATES.remove(key, ref); // collected between lookups: make a new one
-        }
+        return STATES.computeIfAbsent(new Key(words.container.fileKey(), words.offsetInFile()), k -> {
+            onFirstSight.accept(words);
+            return new LocalLockState();
+        });
     }
 }

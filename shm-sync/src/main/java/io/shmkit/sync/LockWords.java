@@ -28,12 +28,15 @@ final class LockWords {
     final String description;
     /** Whether closing the lock closes {@link #container}: true for named lock segments. */
     final boolean ownsContainer;
+    /** Whether only this user's processes can use the lock: see {@link SharedObject#isPrivateToUser()}. */
+    final boolean privateToUser;
 
     private LockWords(MemorySegment segment, SharedObject container, String description, boolean ownsContainer) {
         this.segment = segment;
         this.container = container;
         this.description = description;
         this.ownsContainer = ownsContainer;
+        this.privateToUser = container.isPrivateToUser();
     }
 
     /**

@@ -60,7 +60,7 @@ final class OwnerWord {
      */
     boolean acquire(LockOptions options, boolean timed, long deadline, boolean interruptible) throws InterruptedException {
         if (LONG.compareAndSet(segment, OWNER_OFFSET, 0L, Owners.SELF_KEY)) {
-            enter(Thread.currentThread().threadId());
+            enter(Owners.holderWord());
             return true;
         }
         return acquireSlow(options, timed, deadline, interruptible);
@@ -91,7 +91,7 @@ final class OwnerWord {
 
     /** Acquires only if free (or re-entered) now; never checks liveness. */
     boolean tryAcquire() {
-        long tid = Thread.currentThread().threadId();
+        long tid = Owners.holderWord();
         long current = (long) LONG.getVolatile(segment, OWNER_OFFSET);
         if (current == 0 && LONG.compareAndSet(segment, OWNER_OFFSET, 0L, Owners.SELF_KEY)) {
             enter(tid);
@@ -101,7 +101,7 @@ final class OwnerWord {
     }
 
     private boolean acquireSlow(LockOptions options, boolean timed, long deadline, boolean interruptible) throws InterruptedException {
-        long tid = Thread.currentThread().threadId();
+        long tid = Owners.holderWord();
         Wait wait = new Wait(options, timed, deadline, interruptible);
         try {
             for (;;) {
@@ -117,9 +117,12 @@ final class OwnerWord {
                     if (reenter(tid)) {
                         return true;
                     }
-                } else if (wait.checkDue() && !Owners.isOwnerAlive(current)) {
+                } else if (wait.checkDue() && !Owners.isOwnerAlive(current, words.privateToUser)) {
                     if (LONG.compareAndSet(segment, OWNER_OFFSET, current, Owners.SELF_KEY | Owners.TAKING)) {
-                        takeOver(current, tid, options);
+                        LockRecovery recovery = takeOver(current, tid);
+                        if (recovery != null) {
+                            report(options, recovery); // holding the lock: it is ours now
+                        }
                         return true;
                     }
                     continue;
@@ -133,7 +136,13 @@ final class OwnerWord {
         }
     }
 
-    /** For a word this process holds: re-enter if the calling thread holds it, else false (another thread of ours does). */
+    /**
+     * For a word this process holds: re-enter if the calling thread holds it, else false
+     * (another thread of ours does). The thread word names the process as well as the thread:
+     * between reading the owner word and the thread word, the lock may have passed to another
+     * process whose holding thread has the same Java thread id (every JVM numbers its threads
+     * alike).
+     */
     private boolean reenter(long tid) {
         if ((long) LONG.getOpaque(segment, THREAD_OFFSET) != tid) {
             return false;
@@ -159,22 +168,25 @@ final class OwnerWord {
      * The take-over after winning the CAS from {@code deadKey} to our key with TAKING: records
      * what the dead holder left, then publishes our plain key.
      */
-    private void takeOver(long deadKey, long tid, LockOptions options) {
-        int flags = (int) INT.getAndBitwiseAnd(segment, FLAGS_OFFSET, ~FLAG_ACTIVE);
+    private LockRecovery takeOver(long deadKey, long tid) {
         int deadHolds = Math.max(1, (int) INT.getVolatile(segment, HOLDS_OFFSET));
-        boolean inconsistent = onTakeover == OnTakeover.INCONSISTENT
-                || (onTakeover == OnTakeover.INCONSISTENT_IF_ACTIVE && (flags & FLAG_ACTIVE) != 0);
-        if (inconsistent) {
-            setFlagsAtomically(FLAG_INCONSISTENT);
-        }
+        // One atomic step: clearing ACTIVE and setting INCONSISTENT apart would let a taker that
+        // dies between them leave neither, and the next taker would think the dead writer was idle.
+        int flags;
+        int updated;
+        do {
+            flags = (int) INT.getVolatile(segment, FLAGS_OFFSET);
+            boolean inconsistent = onTakeover == OnTakeover.INCONSISTENT
+                    || (onTakeover == OnTakeover.INCONSISTENT_IF_ACTIVE && (flags & FLAG_ACTIVE) != 0);
+            updated = (flags & ~FLAG_ACTIVE) | (inconsistent ? FLAG_INCONSISTENT : 0);
+        } while (updated != flags && !INT.compareAndSet(segment, FLAGS_OFFSET, flags, updated));
         if (onTakeover != OnTakeover.SILENT) {
             recordRecovery(Owners.pid(deadKey));
         }
         enter(tid);
         LONG.setRelease(segment, OWNER_OFFSET, Owners.SELF_KEY);
-        if (onTakeover != OnTakeover.SILENT) {
-            report(options, new LockRecovery(words.description, Owners.pid(deadKey), role, deadHolds, isConsistent()));
-        }
+        return onTakeover == OnTakeover.SILENT ? null
+                : new LockRecovery(words.description, Owners.pid(deadKey), role, deadHolds, isConsistent());
     }
 
     /** Counts a recovery and remembers the dead pid; the caller holds the word. */
@@ -183,11 +195,18 @@ final class OwnerWord {
         INT.setVolatile(segment, DEAD_PID_OFFSET, (int) deadPid);
     }
 
+    /**
+     * Tells the listener; what it throws is logged and dropped (an Error too, unless the JVM
+     * itself is failing), so that a lock call never leaves a word held by a thread that does not
+     * know it holds it.
+     */
     static void report(LockOptions options, LockRecovery recovery) {
         try {
             options.recoveryListener().accept(recovery);
-        } catch (RuntimeException e) {
-            System.getLogger("io.shmkit.sync").log(System.Logger.Level.ERROR, "recovery listener failed on: " + recovery, e);
+        } catch (VirtualMachineError fatal) {
+            throw fatal;
+        } catch (Throwable t) {
+            System.getLogger("io.shmkit.sync").log(System.Logger.Level.ERROR, "recovery listener failed on: " + recovery, t);
         }
     }
 
@@ -197,8 +216,15 @@ final class OwnerWord {
      */
     void clearDeadOwner(long deadKey, LockOptions options) {
         if (LONG.compareAndSet(segment, OWNER_OFFSET, deadKey, Owners.SELF_KEY | Owners.TAKING)) {
-            takeOver(deadKey, Thread.currentThread().threadId(), options);
-            releaseNow();
+            LockRecovery recovery;
+            try {
+                recovery = takeOver(deadKey, Owners.holderWord());
+            } finally {
+                releaseNow();
+            }
+            if (recovery != null) {
+                report(options, recovery);
+            }
         }
     }
 
@@ -228,7 +254,7 @@ final class OwnerWord {
 
     boolean isHeldByCurrentThread() {
         return (long) LONG.getVolatile(segment, OWNER_OFFSET) == Owners.SELF_KEY
-                && (long) LONG.getOpaque(segment, THREAD_OFFSET) == Thread.currentThread().threadId();
+                && (long) LONG.getOpaque(segment, THREAD_OFFSET) == Owners.holderWord();
     }
 
     void checkHeldByCurrentThread(String operation) {
@@ -245,7 +271,7 @@ final class OwnerWord {
             return "it is not locked";
         }
         if (owner == Owners.SELF_KEY) {
-            return "it is held by thread " + (long) LONG.getOpaque(segment, THREAD_OFFSET) + " of this process";
+            return "it is held by thread " + ((long) LONG.getOpaque(segment, THREAD_OFFSET) & 0xFFFF_FFFFL) + " of this process";
         }
         if (owner == (Owners.SELF_KEY | Owners.TAKING)) {
             return "it is being taken over by another thread of this process";

@@ -49,6 +49,15 @@ final class Owners {
 
     static final long COUNT_MASK = 0xFFFFL;
 
+    /**
+     * What the calling thread writes into the thread word of a lock it holds: this process's
+     * pid and the thread's id, {@code pid << 32 | tid32}, so that no thread of another process
+     * ever matches it (Java thread ids repeat from JVM to JVM).
+     */
+    static long holderWord() {
+        return SELF_PID << 32 | (Thread.currentThread().threadId() & 0xFFFF_FFFFL);
+    }
+
     private static final Set<Long> REPORTED = ConcurrentHashMap.newKeySet();
 
     private Owners() {
@@ -77,24 +86,41 @@ final class Owners {
 
     /** Whether the process an owner key names is alive: same pid and same start tag; unknown counts as alive. */
     static boolean isOwnerAlive(long key) {
-        return isAlive(pid(key), (int) key, 0xFFFF_FFFFL);
+        return isOwnerAlive(key, false);
+    }
+
+    /**
+     * As {@link #isOwnerAlive(long)}; with {@code ownUser}, every process that can use the lock
+     * runs as this process's user (its segment is private to the user), so a process missing
+     * from a {@code /proc} that hides other users' processes is dead, not hidden.
+     */
+    static boolean isOwnerAlive(long key, boolean ownUser) {
+        return isAlive(pid(key), (int) key, 0xFFFF_FFFFL, ownUser);
     }
 
     /** Whether the process a slot word names is alive (16-bit start tag); unknown counts as alive. */
-    static boolean isSlotAlive(long slot) {
-        return isAlive(pid(slot), (int) (slot >>> 16) & 0xFFFF, 0xFFFFL);
+    static boolean isSlotAlive(long slot, boolean ownUser) {
+        return isAlive(pid(slot), (int) (slot >>> 16) & 0xFFFF, 0xFFFFL, ownUser);
     }
 
-    private static boolean isAlive(long pid, long tag, long tagMask) {
+    static boolean isSlotAlive(long slot) {
+        return isSlotAlive(slot, false);
+    }
+
+    private static boolean isAlive(long pid, long tag, long tagMask, boolean ownUser) {
         if (pid == SELF_PID) {
             // Our own pid with another tag: a dead process that had this pid before us.
             return (SELF_TAG & tagMask) == tag;
         }
         if (!PROC) {
-            Optional<Integer> actual = handleStartTag(pid);
-            return actual.isPresent() && (actual.get() & tagMask) == tag;
+            Optional<ProcessHandle> handle = ProcessHandle.of(pid).filter(ProcessHandle::isAlive);
+            if (handle.isEmpty()) {
+                return false;
+            }
+            Optional<Integer> actual = handle.flatMap(h -> h.info().startInstant()).map(Instant::toEpochMilli).map(ms -> (int) (ms / 10));
+            return actual.isEmpty() || (actual.get() & tagMask) == tag; // alive but unreadable: alive
         }
-        long ticks = ProcessLiveness.startTicks(pid);
+        long ticks = ProcessLiveness.startTicks(pid, ownUser);
         if (ticks == ProcessLiveness.DEAD) {
             return false;
         }

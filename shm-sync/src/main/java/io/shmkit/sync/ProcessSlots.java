@@ -32,7 +32,12 @@ final class ProcessSlots {
         this.segment = words.segment;
         this.base = base;
         this.count = count;
-        this.home = (int) Math.floorMod(Owners.SELF_PID * 0x9E3779B9L >>> 16, count);
+        this.home = homeOf(Owners.SELF_PID, count);
+    }
+
+    /** The slot where process {@code pid} starts looking: spread by a multiplicative hash of the pid. */
+    static int homeOf(long pid, int count) {
+        return (int) Math.floorMod(pid * 0x9E3779B9L >>> 16, count);
     }
 
     /** The i-th slot looked at, starting from this process's home slot (no division: this is on the lock path). */
@@ -120,15 +125,18 @@ final class ProcessSlots {
     }
 
     /**
-     * Takes back {@code n} holds that {@link #tryAdd} just added at {@code at}. Only this
-     * process changes its own slot while it lives, so the slot still holds at least them.
+     * Takes back {@code n} holds that {@link #tryAdd} just added at {@code at}: from that slot
+     * while it still carries this process's holds, since taking them from another slot of the
+     * process could move a live reader's hold behind a writer's scan. A sibling thread's
+     * release (which may take from any slot of the process) can have emptied that slot
+     * meanwhile; then the holds left to take back are elsewhere, and any slot will do.
      */
     void removeAt(long at, int n) {
         for (;;) {
             long word = (long) LONG.getVolatile(segment, at);
             if (word == 0 || (word & ~COUNT_MASK) != SELF_SLOT || (word & COUNT_MASK) < n) {
-                throw new IllegalStateException(words.description + ": the slot at " + at + " lost holds this process added"
-                        + " (it reads 0x" + Long.toHexString(word) + "): another process changed it");
+                remove(n, "read holds");
+                return;
             }
             if (LONG.compareAndSet(segment, at, word, (word & COUNT_MASK) == n ? 0L : word - n)) {
                 return;
@@ -188,7 +196,7 @@ final class ProcessSlots {
         for (int i = 0; i < count; i++) {
             long at = offset(i);
             long word = (long) LONG.getVolatile(segment, at);
-            if (word != 0 && (word & ~COUNT_MASK) != SELF_SLOT && !Owners.isSlotAlive(word)) {
+            if (word != 0 && (word & ~COUNT_MASK) != SELF_SLOT && !Owners.isSlotAlive(word, words.privateToUser)) {
                 reclaimer.beforeFree(word);
                 if (LONG.compareAndSet(segment, at, word, 0L)) {
                     reclaimer.freed(word);

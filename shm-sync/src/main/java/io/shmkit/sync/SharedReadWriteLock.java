@@ -4,6 +4,8 @@ import io.shmkit.core.SegmentDirectory;
 import io.shmkit.core.SharedObject;
 import io.shmkit.core.SharedStruct;
 import io.shmkit.core.SharedStructArray;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReadWriteLock;
@@ -52,7 +54,9 @@ public final class SharedReadWriteLock extends SharedLock implements ReadWriteLo
     static final String KIND = "read/write lock";
 
     private final ProcessSlots readers;
-    /** This JVM's per-thread read holds of this lock, shared by every handle on the same words. */
+    /** This JVM's state of this lock, shared by every handle on the same words. */
+    private final LocalLockState local;
+    /** Its per-thread read holds. */
     private final ThreadLocal<int[]> readHolds;
     private final ReadLock readLock = new ReadLock();
     private final WriteLock writeLock = new WriteLock();
@@ -61,8 +65,8 @@ public final class SharedReadWriteLock extends SharedLock implements ReadWriteLo
         super(words, new OwnerWord(words, OwnerWord.OnTakeover.INCONSISTENT_IF_ACTIVE, LockRecovery.Role.WRITER, true), options);
         this.readers = new ProcessSlots(words, LockDescriptor.SLOTS_OFFSET, LockDescriptor.SLOT_COUNT);
         try {
-            this.readHolds = LocalLockState.of(words, w -> readers.reclaimAliasesOfSelf(aliasReclaimer(LockRecovery.Role.READER)))
-                    .readHolds;
+            this.local = LocalLockState.of(words, w -> readers.reclaimAliasesOfSelf(aliasReclaimer(LockRecovery.Role.READER)));
+            this.readHolds = local.readHolds;
         } catch (RuntimeException e) {
             throw words.failure(e);
         }
@@ -204,7 +208,7 @@ public final class SharedReadWriteLock extends SharedLock implements ReadWriteLo
                     }
                 } else if (!OwnerWord.isSelf(writer) && wait.isCheckDue()) {
                     wait.checked();
-                    if (!Owners.isOwnerAlive(writer)) {
+                    if (!Owners.isOwnerAlive(writer, words.privateToUser)) {
                         owner.clearDeadOwner(writer, options);
                         continue;
                     }
@@ -233,10 +237,12 @@ public final class SharedReadWriteLock extends SharedLock implements ReadWriteLo
         if (!owner.tryAcquire()) {
             return false;
         }
+        List<Long> freed = new ArrayList<>(0);
         try {
-            readers.reclaimDead(readerReclaimer());
+            readers.reclaimDead(recordingReclaimer(freed));
         } finally {
             owner.releaseNow();
+            freed.forEach(this::reportReader); // after the word is free again
         }
         return true;
     }
@@ -269,7 +275,11 @@ public final class SharedReadWriteLock extends SharedLock implements ReadWriteLo
         mine[0]--;
     }
 
-    /** Dead readers' slots are freed without marking the lock inconsistent: readers write nothing. */
+    /**
+     * Dead readers' slots are freed without marking the lock inconsistent (readers write
+     * nothing), counted, and reported at once: for a thread that holds the owner word as its
+     * own write lock.
+     */
     private ProcessSlots.Reclaimer readerReclaimer() {
         return new ProcessSlots.Reclaimer() {
             @Override
@@ -278,12 +288,30 @@ public final class SharedReadWriteLock extends SharedLock implements ReadWriteLo
 
             @Override
             public void freed(long slotWord) {
-                long pid = Owners.pid(slotWord);
-                owner.recordRecovery(pid);
-                OwnerWord.report(options, new LockRecovery(name(), pid, LockRecovery.Role.READER, slotWord & Owners.COUNT_MASK,
-                        owner.isConsistent()));
+                owner.recordRecovery(Owners.pid(slotWord));
+                reportReader(slotWord);
             }
         };
+    }
+
+    /** As {@link #readerReclaimer()}, reporting later: for a thread that holds the owner word only to reclaim. */
+    private ProcessSlots.Reclaimer recordingReclaimer(List<Long> freed) {
+        return new ProcessSlots.Reclaimer() {
+            @Override
+            public void beforeFree(long slotWord) {
+            }
+
+            @Override
+            public void freed(long slotWord) {
+                owner.recordRecovery(Owners.pid(slotWord));
+                freed.add(slotWord);
+            }
+        };
+    }
+
+    private void reportReader(long slotWord) {
+        OwnerWord.report(options, new LockRecovery(name(), Owners.pid(slotWord), LockRecovery.Role.READER,
+                slotWord & Owners.COUNT_MASK, owner.isConsistent()));
     }
 
     // ---- write side

@@ -8,6 +8,8 @@ import io.shmkit.core.SegmentNotFoundException;
 import io.shmkit.core.SharedObject;
 import io.shmkit.core.SharedStruct;
 import io.shmkit.core.SharedStructArray;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -290,15 +292,17 @@ public final class SharedSemaphore extends SharedLock {
                         if (!owner.acquire(options, timed, deadline, true)) {
                             return false;
                         }
+                        List<LockRecovery> freed = new ArrayList<>(0);
                         try {
                             if (reclaim) {
-                                holders.reclaimDead(permitReclaimer());
+                                holders.reclaimDead(permitReclaimer(freed));
                             }
                             if (permits - holders.total() >= n && holders.tryAdd(n) != ProcessSlots.NO_SLOT) {
                                 return true;
                             }
                         } finally {
                             owner.releaseNow();
+                            freed.forEach(r -> OwnerWord.report(options, r)); // after the word is free again
                         }
                     }
                     if (wait == null) {
@@ -324,7 +328,7 @@ public final class SharedSemaphore extends SharedLock {
      * for a free that then loses its race errs on the safe side). Called holding the internal
      * word.
      */
-    ProcessSlots.Reclaimer permitReclaimer() {
+    ProcessSlots.Reclaimer permitReclaimer(List<LockRecovery> freed) {
         return new ProcessSlots.Reclaimer() {
             @Override
             public void beforeFree(long slotWord) {
@@ -334,7 +338,7 @@ public final class SharedSemaphore extends SharedLock {
 
             @Override
             public void freed(long slotWord) {
-                OwnerWord.report(options, new LockRecovery(name(), Owners.pid(slotWord), LockRecovery.Role.PERMITS,
+                freed.add(new LockRecovery(name(), Owners.pid(slotWord), LockRecovery.Role.PERMITS,
                         slotWord & Owners.COUNT_MASK, false));
             }
         };

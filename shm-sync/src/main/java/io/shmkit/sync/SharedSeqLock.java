@@ -222,7 +222,7 @@ public final class SharedSeqLock extends SharedLock {
     private void checkWriterAlive() {
         long before = (long) LONG.getVolatile(segment, SEQUENCE_OFFSET);
         long writer = owner.ownerKey();
-        if ((before & 1) == 0 || writer == 0 || writer == Owners.SELF_KEY || Owners.isOwnerAlive(writer)
+        if ((before & 1) == 0 || writer == 0 || OwnerWord.isSelf(writer) || Owners.isOwnerAlive(writer, words.privateToUser)
                 || (long) LONG.getVolatile(segment, SEQUENCE_OFFSET) != before) {
             return;
         }

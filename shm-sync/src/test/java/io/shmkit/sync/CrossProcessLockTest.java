@@ -296,6 +296,18 @@ class CrossProcessLockTest extends SegmentTestSupport {
         }
     }
 
+    @Test
+    void underHidepidAPrivateSegmentsDeadHolderIsTakenOverAndASharedOnesIsWaitedFor() throws InterruptedException {
+        Assumptions.assumeTrue(onPath("unshare"), "unshare is not installed");
+        JvmProcess p = wrappedChild(List.of("unshare", "--pid", "--fork", "--mount-proc", "sh", "-c",
+                "mount -o remount,hidepid=invisible /proc || exit 98; exec \"$0\" \"$@\""), "hidepid");
+        children.add(p);
+        assertTrue(p.join(TIMEOUT), p::output);
+        Assumptions.assumeFalse(p.exitCode() == 98 || p.output().contains("unshare: "),
+                () -> "this sandbox cannot remount /proc with hidepid: " + p.output());
+        assertEquals(0, p.exitCode(), p::output);
+    }
+
     private static boolean onPath(String tool) {
         try {
             return new ProcessBuilder("sh", "-c", "command -v " + tool).start().waitFor() == 0;

@@ -54,6 +54,14 @@ final class Debugged implements AutoCloseable {
      * it first enters {@code className.methodName}.
      */
     Debugged(Class<?> main, List<String> args, String className, String methodName, String threadName) throws Exception {
+        this(main, args, className, methodName, threadName, 1);
+    }
+
+    /**
+     * As above, stopping the thread at its {@code hit}-th entry to the method (1 for the
+     * first): for a method the thread calls more than once on its way to the moment wanted.
+     */
+    Debugged(Class<?> main, List<String> args, String className, String methodName, String threadName, int hit) throws Exception {
         List<String> command = new ArrayList<>(JvmProcess.builder(main).jvmOptions("-Xmx64m", "-XX:+UseSerialGC",
                 "-agentlib:jdwp=transport=dt_socket,server=y,suspend=y,address=127.0.0.1:0").args(args.toArray(String[]::new)).command());
         process = new ProcessBuilder(command).redirectErrorStream(true).start();
@@ -85,11 +93,12 @@ final class Debugged implements AutoCloseable {
         ClassPrepareRequest prepare = vm.eventRequestManager().createClassPrepareRequest();
         prepare.addClassFilter(className);
         prepare.enable();
-        events = Thread.ofPlatform().daemon().start(() -> handleEvents(className, methodName, threadName));
+        events = Thread.ofPlatform().daemon().start(() -> handleEvents(className, methodName, threadName, hit));
         vm.resume();
     }
 
-    private void handleEvents(String className, String methodName, String threadName) {
+    private void handleEvents(String className, String methodName, String threadName, int hit) {
+        int hits = 0;
         try {
             for (;;) {
                 EventSet set = vm.eventQueue().remove();
@@ -101,10 +110,10 @@ final class Debugged implements AutoCloseable {
                             breakpoint.setSuspendPolicy(EventRequest.SUSPEND_EVENT_THREAD);
                             breakpoint.enable();
                         }
-                    } else if (event instanceof BreakpointEvent hit) {
-                        if (hit.thread().name().equals(threadName) && !paused.isDone()) {
+                    } else if (event instanceof BreakpointEvent breakpoint) {
+                        if (breakpoint.thread().name().equals(threadName) && !paused.isDone() && ++hits == hit) {
                             resume = false;
-                            paused.complete(hit.thread());
+                            paused.complete(breakpoint.thread());
                         }
                     } else if (event instanceof VMDeathEvent || event instanceof VMDisconnectEvent) {
                         paused.completeExceptionally(new IllegalStateException("the child ended before the breakpoint:\n" + output()));
@@ -144,6 +153,35 @@ final class Debugged implements AutoCloseable {
             }
         }
         return false;
+    }
+
+    /** Waits until the child has loaded {@code className} (its main class, say), so its statics can be set. */
+    void awaitClass(String className, Duration timeout) throws InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (vm.classesByName(className).isEmpty()) {
+            if (System.nanoTime() > deadline || !process.isAlive()) {
+                throw new IllegalStateException("the child never loaded " + className + ":\n" + output());
+            }
+            Thread.sleep(5);
+        }
+    }
+
+    /** Whether thread {@code name} is blocked entering a monitor ({@code synchronized}). */
+    boolean isBlockedOnMonitor(String name) {
+        return vm.allThreads().stream().anyMatch(t -> t.name().equals(name) && t.status() == ThreadReference.THREAD_STATUS_MONITOR);
+    }
+
+    /** Kills the child (SIGKILL) where it stands, as a crash would, and waits for it to go. */
+    void kill() throws InterruptedException {
+        process.destroyForcibly();
+        if (!process.waitFor(30, TimeUnit.SECONDS)) {
+            throw new IllegalStateException("the killed child did not exit");
+        }
+    }
+
+    /** The child's pid. */
+    long pid() {
+        return process.pid();
     }
 
     /** A static boolean field of the child. */

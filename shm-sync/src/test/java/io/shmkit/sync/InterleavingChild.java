@@ -24,6 +24,9 @@ public final class InterleavingChild {
         System.exit(switch (args[1]) {
             case "takeover" -> takeover(dir);
             case "over-release" -> overRelease(dir);
+            case "rw-backoff" -> rwBackoff(dir);
+            case "sem-reclaim" -> semReclaim(dir);
+            case "seq-takeover" -> seqTakeover(dir);
             default -> throw new IllegalArgumentException(args[1]);
         });
     }
@@ -47,7 +50,8 @@ public final class InterleavingChild {
             });
             LockWords.LONG.setVolatile(lock.words.segment, LockDescriptor.OWNER_OFFSET,
                     Owners.ownerKey(Owners.SELF_PID, Owners.SELF_TAG + 1));
-            LockWords.LONG.setVolatile(lock.words.segment, LockDescriptor.THREAD_OFFSET, second.threadId());
+            // the thread word a dead process with our pid (the pid was reused) would have left
+            LockWords.LONG.setVolatile(lock.words.segment, LockDescriptor.THREAD_OFFSET, Owners.SELF_PID << 32 | second.threadId());
             LockWords.INT.setVolatile(lock.words.segment, LockDescriptor.HOLDS_OFFSET, 1);
             second.start();
             taker.lock();
@@ -87,6 +91,48 @@ public final class InterleavingChild {
             int byReleases = succeeded[0] + succeeded[1];
             System.out.println("released " + returned + " permit(s); releases that succeeded account for " + byReleases);
             return returned == byReleases ? 0 : 1;
+        }
+    }
+
+    private static final LockOptions FAST = LockOptions.DEFAULT.withOwnerCheckInterval(Duration.ZERO).withRecoveryListener(r -> { });
+
+    private static void awaitGo() {
+        while (!go) {
+            Thread.onSpinWait();
+        }
+    }
+
+    /**
+     * Once the parent says go, thread "reader" tries the read lock of "rw" once. The debugger
+     * stops it at its second look at the owner word (after adding its hold, before deciding
+     * whether to keep it), while the parent forges a writer in.
+     */
+    static int rwBackoff(SegmentDirectory dir) throws Exception {
+        try (SharedReadWriteLock rw = SharedReadWriteLock.open(dir, "rw")) {
+            awaitGo();
+            boolean[] got = new boolean[1];
+            Thread reader = Thread.ofPlatform().name("reader").start(() -> got[0] = rw.readLock().tryLock());
+            reader.join();
+            System.out.println("READ TRYLOCK=" + got[0]);
+            return 0;
+        }
+    }
+
+    /** Takes the one permit of "s", which a dead process holds: this process reclaims it. */
+    static int semReclaim(SegmentDirectory dir) throws Exception {
+        try (SharedSemaphore semaphore = SharedSemaphore.open(dir, "s")) {
+            semaphore.withOptions(FAST).acquire();
+            System.out.println("ACQUIRED");
+            return 0;
+        }
+    }
+
+    /** Takes the write lock of seqlock "seq", whose writer died mid-write: this process takes it over. */
+    static int seqTakeover(SegmentDirectory dir) {
+        try (SharedSeqLock seq = SharedSeqLock.open(dir, "seq")) {
+            seq.withOptions(FAST).writeLock();
+            System.out.println("TOOK OVER");
+            return 0;
         }
     }
 

@@ -49,6 +49,7 @@ public final class LockChild {
             case "foreign-unlock" -> foreignUnlock(dir, Long.parseLong(args[2]));
             case "wait-without-fds" -> System.exit(waitWithoutFds(dir));
             case "lock-from-namespace" -> System.exit(lockFromNamespace(dir));
+            case "hidepid" -> System.exit(hidepid(dir));
             default -> throw new IllegalArgumentException("unknown command " + command);
         }
     }
@@ -296,6 +297,44 @@ public final class LockChild {
             boolean took = mutex.tryLock(1, java.util.concurrent.TimeUnit.SECONDS);
             System.out.println(took ? "TOOK OVER the parent's lock from another pid namespace" : "WAITED");
             return took ? 1 : 3;
+        }
+    }
+
+    /**
+     * Run as the first process of a pid namespace whose /proc hides other users' processes
+     * (hidepid=invisible). A holder child is SIGKILLed holding a mutex, once in a segment private
+     * to this user and once in a group-shared one. The first is taken over (only this user's
+     * processes can use it, and hidepid never hides those); the second is waited for (its
+     * holder could be another user's process that /proc hides). Returns 0 if so.
+     */
+    static int hidepid(SegmentDirectory dir) throws Exception {
+        String problem = io.shmkit.core.ProcessLiveness.problem();
+        if (problem == null || !problem.contains("hidepid")) {
+            System.out.println("NO HIDEPID: " + problem);
+            return 97;
+        }
+        boolean privateTaken = killHolderThenTry(SegmentDirectory.of(dir.path().resolve("private")));
+        boolean sharedTaken = killHolderThenTry(SegmentDirectory.of(dir.path().resolve("shared"))
+                .withPermissions(java.nio.file.attribute.PosixFilePermissions.fromString("rw-rw----")));
+        System.out.println("private segment taken over: " + privateTaken + "; shared segment taken over: " + sharedTaken);
+        return privateTaken && !sharedTaken ? 0 : 1;
+    }
+
+    private static boolean killHolderThenTry(SegmentDirectory dir) throws Exception {
+        try (SharedStruct<Ledger> ledger = SharedStruct.create(dir, "ledger", Ledger.class)) {
+            try (io.shmkit.process.JvmProcess holder = io.shmkit.process.JvmProcess.builder(LockChild.class)
+                    .jvmOptions("-Xmx64m", "-XX:+UseSerialGC").args(dir.path().toString(), "hold", "MUTEX", "0").start()) {
+                long deadline = System.nanoTime() + 60_000_000_000L;
+                while (PHASE.getVolatile(ledger, 0) != 1) {
+                    if (System.nanoTime() > deadline || !holder.isAlive()) {
+                        throw new IllegalStateException("the holder never took the lock:\n" + holder.output());
+                    }
+                    Thread.sleep(5);
+                }
+                holder.kill();
+                holder.join(Duration.ofSeconds(30));
+            }
+            return SharedMutex.in(ledger, "mutex").withOptions(OPTIONS).tryLock(1, java.util.concurrent.TimeUnit.SECONDS);
         }
     }
 
