@@ -35,9 +35,11 @@ import org.openjdk.jmh.annotations.Warmup;
  * ({@code get}/{@code set}, each checking the index and that the segment is open) and through
  * its zero-copy {@code asSegment()} view, against a heap {@code double[]}, an Agrona
  * {@link UnsafeBuffer} and a Chronicle {@link MappedBytes}, the last two mapping the same
- * shmkit segment file at its data offset. The loops are the plain loops a user writes: one
- * running sum (so every variant is bound by the same chain of dependent additions once
- * access is cheap enough), a fill, and a sum at random indexes.
+ * shmkit segment file at its data offset. Each sum keeps four independent running sums, so
+ * that the loop is bound by the accesses, not by the 4-cycle latency of one chain of dependent
+ * floating-point additions (which would hide any access overhead behind it and make every
+ * variant equal); a fill; and a sum at random indexes (the same four sums, indexes from a
+ * fixed random permutation with repeats), where each access is a cache miss at n = 1M.
  *
  * <p>Mapping the file with Chronicle grows it to a whole number of pages (33,344 bytes became
  * 36,864 when tried), after which shmkit refuses to attach it again ("trailing bytes"): fine
@@ -90,7 +92,7 @@ public class ArrayAccessBenchmark {
             throw new IOException(e);
         }
         chronicleBase = dataOffset;
-        randomIndexes = new SplittableRandom(42).ints(n, 0, n).toArray();
+        randomIndexes = new SplittableRandom(42).ints(n, 0, n).toArray(); // n is a multiple of 4
     }
 
     @TearDown(Level.Trial)
@@ -102,47 +104,62 @@ public class ArrayAccessBenchmark {
 
     @Benchmark
     public double sumShmkit() {
-        double sum = 0;
-        for (long i = 0; i < n; i++) {
-            sum += shared.get(i);
+        double s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+        for (long i = 0; i < n; i += 4) {
+            s0 += shared.get(i);
+            s1 += shared.get(i + 1);
+            s2 += shared.get(i + 2);
+            s3 += shared.get(i + 3);
         }
-        return sum;
+        return (s0 + s1) + (s2 + s3);
     }
 
     @Benchmark
     public double sumShmkitSegment() {
-        double sum = 0;
-        for (long i = 0; i < n; i++) {
-            sum += view.getAtIndex(JAVA_DOUBLE, i);
+        double s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+        for (long i = 0; i < n; i += 4) {
+            s0 += view.getAtIndex(JAVA_DOUBLE, i);
+            s1 += view.getAtIndex(JAVA_DOUBLE, i + 1);
+            s2 += view.getAtIndex(JAVA_DOUBLE, i + 2);
+            s3 += view.getAtIndex(JAVA_DOUBLE, i + 3);
         }
-        return sum;
+        return (s0 + s1) + (s2 + s3);
     }
 
     @Benchmark
     public double sumHeap() {
-        double sum = 0;
-        for (int i = 0; i < n; i++) {
-            sum += heap[i];
+        double s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+        for (int i = 0; i < n; i += 4) {
+            s0 += heap[i];
+            s1 += heap[i + 1];
+            s2 += heap[i + 2];
+            s3 += heap[i + 3];
         }
-        return sum;
+        return (s0 + s1) + (s2 + s3);
     }
 
     @Benchmark
     public double sumAgrona() {
-        double sum = 0;
-        for (int i = 0; i < n; i++) {
-            sum += agrona.getDouble(i * 8);
+        double s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+        for (int i = 0; i < n; i += 4) {
+            s0 += agrona.getDouble((i) * 8);
+            s1 += agrona.getDouble((i + 1) * 8);
+            s2 += agrona.getDouble((i + 2) * 8);
+            s3 += agrona.getDouble((i + 3) * 8);
         }
-        return sum;
+        return (s0 + s1) + (s2 + s3);
     }
 
     @Benchmark
     public double sumChronicle() {
-        double sum = 0;
-        for (long i = 0; i < n; i++) {
-            sum += chronicle.readDouble(chronicleBase + i * 8);
+        double s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+        for (long i = 0; i < n; i += 4) {
+            s0 += chronicle.readDouble(chronicleBase + (i) * 8);
+            s1 += chronicle.readDouble(chronicleBase + (i + 1) * 8);
+            s2 += chronicle.readDouble(chronicleBase + (i + 2) * 8);
+            s3 += chronicle.readDouble(chronicleBase + (i + 3) * 8);
         }
-        return sum;
+        return (s0 + s1) + (s2 + s3);
     }
 
     @Benchmark
@@ -182,28 +199,53 @@ public class ArrayAccessBenchmark {
 
     @Benchmark
     public double randomSumShmkit() {
-        double sum = 0;
-        for (int index : randomIndexes) {
-            sum += shared.get(index);
+        double s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+        int[] at = randomIndexes;
+        for (int i = 0; i < at.length; i += 4) {
+            s0 += shared.get(at[i]);
+            s1 += shared.get(at[i + 1]);
+            s2 += shared.get(at[i + 2]);
+            s3 += shared.get(at[i + 3]);
         }
-        return sum;
+        return (s0 + s1) + (s2 + s3);
+    }
+
+    @Benchmark
+    public double randomSumShmkitSegment() {
+        double s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+        int[] at = randomIndexes;
+        for (int i = 0; i < at.length; i += 4) {
+            s0 += view.getAtIndex(JAVA_DOUBLE, at[i]);
+            s1 += view.getAtIndex(JAVA_DOUBLE, at[i + 1]);
+            s2 += view.getAtIndex(JAVA_DOUBLE, at[i + 2]);
+            s3 += view.getAtIndex(JAVA_DOUBLE, at[i + 3]);
+        }
+        return (s0 + s1) + (s2 + s3);
     }
 
     @Benchmark
     public double randomSumHeap() {
-        double sum = 0;
-        for (int index : randomIndexes) {
-            sum += heap[index];
+        double s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+        int[] at = randomIndexes;
+        for (int i = 0; i < at.length; i += 4) {
+            s0 += heap[at[i]];
+            s1 += heap[at[i + 1]];
+            s2 += heap[at[i + 2]];
+            s3 += heap[at[i + 3]];
         }
-        return sum;
+        return (s0 + s1) + (s2 + s3);
     }
 
     @Benchmark
     public double randomSumAgrona() {
-        double sum = 0;
-        for (int index : randomIndexes) {
-            sum += agrona.getDouble(index * 8);
+        double s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+        int[] at = randomIndexes;
+        for (int i = 0; i < at.length; i += 4) {
+            s0 += agrona.getDouble(at[i] * 8);
+            s1 += agrona.getDouble(at[i + 1] * 8);
+            s2 += agrona.getDouble(at[i + 2] * 8);
+            s3 += agrona.getDouble(at[i + 3] * 8);
         }
-        return sum;
+        return (s0 + s1) + (s2 + s3);
     }
 }

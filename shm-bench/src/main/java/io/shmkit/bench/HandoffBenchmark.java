@@ -1,7 +1,6 @@
 package io.shmkit.bench;
 
 import io.shmkit.bench.ipc.HandoffConsumer;
-import io.shmkit.bench.ipc.Payload;
 import java.io.IOException;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
@@ -20,19 +19,27 @@ import org.openjdk.jmh.annotations.Warmup;
 
 /**
  * Array handoff between two JVMs: a producer JVM (started in {@code @Setup}) hands N doubles
- * to this JVM, which sums them. One operation is one request, one delivery and the sum, with
- * the sum checked against what the producer sent, so a transport that delivers stale or
- * partial data fails instead of winning.
+ * to this JVM, which sums them. One operation is one request, the producer writing all n
+ * doubles of that handoff (element i is i + seq), the delivery, and the consumer's sum, checked
+ * against the exact expected value, so a transport that delivers stale, partial or torn data
+ * fails instead of winning, and every transport moves freshly written data between cores.
  *
- * <p>Transports: {@code shmkit} (zero copy: the producer's doubles already live in a shared
- * array, handing over is a release store of a sequence number and the sum reads the shared
- * array in place); {@code pipe} (the producer's stdout, raw bytes); {@code unixSocket};
- * {@code serializedQueue} (Java serialization of the {@code double[]} over a pipe, what
- * Python's {@code Queue} does with pickle); {@code agronaRingBuffer} (Agrona
- * OneToOneRingBuffer in a shared file, copy in and out); {@code chronicleBytes} (a shared
- * Chronicle MappedBytes file, copy in and out). {@code localHeap} is no transport but the
- * floor under all of them: the same checked sum over a heap array of this JVM, with no second
- * process; a zero-copy handoff can at best match it.
+ * <p>Transports ({@link HandoffConsumer#TRANSPORTS}), in three groups that answer different
+ * questions:
+ * <ul>
+ *   <li><b>zero copy</b>: {@code shmkit} (the producer writes into a shared array, a release
+ *       store publishes, the consumer sums in place), and the same design written with other
+ *       libraries, {@code agronaZeroCopy} ({@code UnsafeBuffer} over a mapped file) and
+ *       {@code chronicleZeroCopy} ({@code MappedBytes}): shmkit's API against theirs;</li>
+ *   <li><b>kernel copies</b>: {@code pipe} (a FIFO enlarged to 1 MiB, direct buffers),
+ *       {@code serializedQueue} (Java serialization over that FIFO: Python's {@code Queue}
+ *       with pickle), {@code unixSocket} (4 MiB buffers, blocking) and {@code unixSocketSpin}
+ *       (non-blocking, busy-polling): shared memory against the kernel;</li>
+ *   <li><b>copies through shared memory</b>: {@code agronaRingBuffer} and
+ *       {@code chronicleBytes}, copy in and copy out, as a message-passing design does.</li>
+ * </ul>
+ * {@code localHeap} is no transport but the floor: this JVM writes the payload into its own
+ * heap array and sums it, the same work with no second process.
  *
  * <p>Run: {@code java -jar shm-bench/target/benchmarks.jar Handoff -p n=8388608}
  */
@@ -40,7 +47,7 @@ import org.openjdk.jmh.annotations.Warmup;
 @BenchmarkMode(Mode.AverageTime)
 @OutputTimeUnit(TimeUnit.MICROSECONDS)
 @Warmup(iterations = 3, time = 1)
-@Measurement(iterations = 5, time = 1)
+@Measurement(iterations = 5, time = 2) // 2 s: at 8M doubles a kernel transport takes ~100 ms per handoff
 @Fork(value = 1, jvmArgsAppend = {BenchFlags.OPEN_MISC, BenchFlags.OPEN_NIO_CH, BenchFlags.OPEN_LANG,
         BenchFlags.OPEN_REFLECT, BenchFlags.OPEN_IO, BenchFlags.OPEN_UTIL, BenchFlags.EXPORT_REF,
         BenchFlags.NATIVE, BenchFlags.UNSAFE, BenchFlags.NO_ANALYTICS, BenchFlags.QUIET_SLF4J})
@@ -48,7 +55,8 @@ public class HandoffBenchmark {
     @Param({"1024", "65536", "1048576", "8388608"})
     public int n;
 
-    @Param({"localHeap", "shmkit", "pipe", "unixSocket", "serializedQueue", "agronaRingBuffer", "chronicleBytes"})
+    @Param({"localHeap", "shmkit", "agronaZeroCopy", "chronicleZeroCopy", "pipe", "serializedQueue", "unixSocket",
+            "unixSocketSpin", "agronaRingBuffer", "chronicleBytes"})
     public String transport;
 
     private HandoffConsumer consumer;
@@ -66,7 +74,6 @@ public class HandoffBenchmark {
 
     @Benchmark
     public double handoff() throws IOException {
-        long s = ++seq;
-        return Payload.sumChecked(consumer.fetch(s), n, s);
+        return consumer.handoff(++seq);
     }
 }

@@ -90,45 +90,61 @@ public class StructFieldAccessBenchmark {
     public double fieldSum() {
         SharedStructArray<Point> array = points;
         long n = array.length();
-        double sum = 0;
-        for (long i = 0; i < n; i++) {
-            sum += X.get(array, i);
+        double s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+        for (long i = 0; i < n; i += 4) { // n is a multiple of 4
+            s0 += X.get(array, i);
+            s1 += X.get(array, (i + 1));
+            s2 += X.get(array, (i + 2));
+            s3 += X.get(array, (i + 3));
         }
-        return sum;
+        return (s0 + s1) + (s2 + s3);
     }
+
 
     @Benchmark
     public double handWrittenSum() {
         MemorySegment segment = pointsRaw;
         long n = size;
-        double sum = 0;
-        for (long i = 0; i < n; i++) {
-            sum += segment.get(ValueLayout.JAVA_DOUBLE, i * 16);
+        double s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+        for (long i = 0; i < n; i += 4) { // n is a multiple of 4
+            s0 += segment.get(ValueLayout.JAVA_DOUBLE, i * 16);
+            s1 += segment.get(ValueLayout.JAVA_DOUBLE, (i + 1) * 16);
+            s2 += segment.get(ValueLayout.JAVA_DOUBLE, (i + 2) * 16);
+            s3 += segment.get(ValueLayout.JAVA_DOUBLE, (i + 3) * 16);
         }
-        return sum;
+        return (s0 + s1) + (s2 + s3);
     }
+
 
     @Benchmark
     public double layoutVarHandleSum() {
         MemorySegment segment = pointsRaw;
         long n = size;
-        double sum = 0;
-        for (long i = 0; i < n; i++) {
-            sum += (double) X_HANDLE.get(segment, i * 16);
+        double s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+        for (long i = 0; i < n; i += 4) { // n is a multiple of 4
+            s0 += (double) X_HANDLE.get(segment, i * 16);
+            s1 += (double) X_HANDLE.get(segment, (i + 1) * 16);
+            s2 += (double) X_HANDLE.get(segment, (i + 2) * 16);
+            s3 += (double) X_HANDLE.get(segment, (i + 3) * 16);
         }
-        return sum;
+        return (s0 + s1) + (s2 + s3);
     }
+
 
     @Benchmark
     public double recordSum() {
         SharedStructArray<Point> array = points;
         long n = array.length();
-        double sum = 0;
-        for (long i = 0; i < n; i++) {
-            sum += array.get(i).x();
+        double s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+        for (long i = 0; i < n; i += 4) { // n is a multiple of 4
+            s0 += array.get(i).x();
+            s1 += array.get((i + 1)).x();
+            s2 += array.get((i + 2)).x();
+            s3 += array.get((i + 3)).x();
         }
-        return sum;
+        return (s0 + s1) + (s2 + s3);
     }
+
 
     @Benchmark
     public void fieldScale() {
@@ -164,21 +180,29 @@ public class StructFieldAccessBenchmark {
     public double arraySum() {
         SharedDoubleArray array = doubles;
         long n = array.length();
-        double sum = 0;
-        for (long i = 0; i < n; i++) {
-            sum += array.get(i);
+        double s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+        for (long i = 0; i < n; i += 4) { // n is a multiple of 4
+            s0 += array.get(i);
+            s1 += array.get((i + 1));
+            s2 += array.get((i + 2));
+            s3 += array.get((i + 3));
         }
-        return sum;
+        return (s0 + s1) + (s2 + s3);
     }
+
 
     @Benchmark
     public double rawArraySum() {
         MemorySegment segment = doublesRaw;
         long n = size;
-        double sum = 0;
-        for (long i = 0; i < n; i++) {
-            sum += segment.get(ValueLayout.JAVA_DOUBLE, i * 8);
+        double s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+        for (long i = 0; i < n; i += 4) { // n is a multiple of 4
+            s0 += segment.get(ValueLayout.JAVA_DOUBLE, i * 8);
+            s1 += segment.get(ValueLayout.JAVA_DOUBLE, (i + 1) * 8);
+            s2 += segment.get(ValueLayout.JAVA_DOUBLE, (i + 2) * 8);
+            s3 += segment.get(ValueLayout.JAVA_DOUBLE, (i + 3) * 8);
         }
-        return sum;
+        return (s0 + s1) + (s2 + s3);
     }
+
 }

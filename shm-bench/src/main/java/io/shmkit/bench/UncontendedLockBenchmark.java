@@ -1,5 +1,7 @@
 package io.shmkit.bench;
 
+import io.shmkit.bench.ipc.BenchNames;
+import io.shmkit.bench.ipc.PthreadMutex;
 import io.shmkit.core.SegmentDirectory;
 import io.shmkit.core.SharedLongArray;
 import io.shmkit.core.SharedStruct;
@@ -34,9 +36,18 @@ import org.openjdk.jmh.annotations.Warmup;
 
 /**
  * One uncontended acquire and release of every shm-sync lock, one thread, one process,
- * against the JDK's inter-process lock ({@link FileLock} on a file in /dev/shm) and an
- * in-JVM {@link ReentrantLock} for reference. The seqlock rows are an optimistic read of a
- * two-double struct (stamp, copy, validate) and a write of it. Compare as ratios within one run.
+ * against the JDK's inter-process lock ({@link FileLock} on a file in /dev/shm), the native
+ * inter-process lock (a robust process-shared pthread mutex in a mapped file,
+ * {@link PthreadMutex}) and an in-JVM {@link ReentrantLock} for reference. The seqlock rows
+ * are an optimistic read of a two-double struct (stamp, copy, validate) and a write of it.
+ * Compare as ratios within one run.
+ *
+ * <p>The pthread rows run in forks of their own with {@code --enable-native-access} (their
+ * own {@code @Fork}): every other row's fork runs shmkit without any flag. {@code pthreadMutex}
+ * is the mutex as {@link PthreadMutex} calls it, a critical trylock and a critical unlock;
+ * {@code pthreadMutexPlainDowncalls} makes the same calls as normal downcalls, to show what the
+ * critical calls save (see {@link PthreadMutex} for why only these calls may be critical).
+ * The cache line never leaves this core here; {@code TurnTakingLockBenchmark} moves it.
  *
  * <p>Run: {@code java -jar shm-bench/target/benchmarks.jar UncontendedLock}
  */
@@ -63,6 +74,25 @@ public class UncontendedLockBenchmark {
     private MemorySegment floorWord;
     private Path lockFile;
     private FileChannel channel;
+
+    /** The pthread mutex: its own state, so that only the pthread rows' forks link native code. */
+    @State(Scope.Thread)
+    public static class Pthread {
+        Path file;
+        PthreadMutex mutex;
+
+        @Setup(Level.Trial)
+        public void setUp() {
+            file = BenchNames.file(BenchNames.unique("pthread"));
+            mutex = PthreadMutex.create(file);
+        }
+
+        @TearDown(Level.Trial)
+        public void tearDown() {
+            mutex.close();
+            BenchNames.deleteQuietly(file);
+        }
+    }
 
     @Setup(Level.Trial)
     public void setUp() throws IOException {
@@ -157,5 +187,19 @@ public class UncontendedLockBenchmark {
     public void fileLock() throws IOException {
         FileLock lock = channel.lock();
         lock.release();
+    }
+
+    @Benchmark
+    @Fork(value = 1, jvmArgsAppend = BenchFlags.NATIVE) // keep value equal to the class's @Fork
+    public void pthreadMutex(Pthread state) {
+        state.mutex.lock();
+        state.mutex.unlock();
+    }
+
+    @Benchmark
+    @Fork(value = 1, jvmArgsAppend = BenchFlags.NATIVE) // keep value equal to the class's @Fork
+    public void pthreadMutexPlainDowncalls(Pthread state) {
+        state.mutex.lockPlain();
+        state.mutex.unlockPlain();
     }
 }

@@ -9,10 +9,12 @@ import org.agrona.concurrent.UnsafeBuffer;
 import org.agrona.concurrent.ringbuffer.OneToOneRingBuffer;
 
 /**
- * Handoff through Agrona {@link OneToOneRingBuffer}s in a shared file: copy in, copy out. A
- * small ring carries requests; the data ring (1 MiB) carries the doubles in 64 KiB messages,
- * since a ring's largest message is an eighth of its capacity. The consumer copies each
- * message out of the ring into its own buffer before the ring slot is reused.
+ * Handoff through Agrona {@link OneToOneRingBuffer}s in a shared file: copy in, copy out, the
+ * way a message-passing design moves an array. A small ring carries requests; the data ring
+ * (1 MiB) carries the doubles in 64 KiB messages, since a ring's largest message is an eighth
+ * of its capacity. The producer writes each handoff's payload into its own buffer and copies
+ * it into the ring; the consumer copies each message out into its own buffer before the ring
+ * slot is reused, and sums that. {@link AgronaZeroCopyHandoff} is the zero-copy design.
  */
 final class AgronaHandoff {
     static final int REQUEST_RING = 4096;
@@ -34,8 +36,10 @@ final class AgronaHandoff {
         private final int bytes;
         private int position;
         private final MessageHandler copyOut;
+        private final int n;
 
         Consumer(int n) {
+            this.n = n;
             bytes = n * 8;
             ByteBuffer local = ByteBuffer.allocateDirect(bytes).order(ByteOrder.nativeOrder());
             received = new UnsafeBuffer(local);
@@ -53,7 +57,7 @@ final class AgronaHandoff {
         }
 
         @Override
-        public MemorySegment fetch(long seq) {
+        public double handoff(long seq) {
             request.putLong(0, seq);
             while (!requests.write(MSG, request, 0, 8)) {
                 Thread.onSpinWait();
@@ -64,7 +68,7 @@ final class AgronaHandoff {
                     spinner.spin();
                 }
             }
-            return view;
+            return Payload.sumChecked(view, n, seq);
         }
 
         @Override
@@ -83,7 +87,7 @@ final class AgronaHandoff {
         OneToOneRingBuffer data = rings[1];
         int bytes = n * 8;
         ByteBuffer local = ByteBuffer.allocateDirect(bytes).order(ByteOrder.nativeOrder());
-        Payload.fill(MemorySegment.ofBuffer(local), n);
+        MemorySegment localView = MemorySegment.ofBuffer(local);
         UnsafeBuffer source = new UnsafeBuffer(local);
         long[] seq = {0};
         MessageHandler onRequest = (type, buffer, index, length) -> seq[0] = buffer.getLong(index);
@@ -93,7 +97,7 @@ final class AgronaHandoff {
                 Thread.onSpinWait();
                 continue;
             }
-            source.putDouble(0, seq[0]);
+            Payload.fill(localView, n, seq[0]);
             for (int offset = 0; offset < bytes; offset += CHUNK) {
                 int length = Math.min(CHUNK, bytes - offset);
                 while (!data.write(MSG, source, offset, length)) {

@@ -8,9 +8,11 @@ import java.nio.file.Path;
 import net.openhft.chronicle.bytes.MappedBytes;
 
 /**
- * Handoff through a Chronicle Bytes {@link MappedBytes} file both JVMs map: the producer
- * copies its doubles in, then makes a release store of the sequence; the consumer copies them
- * out into its own memory. Request at offset 0, published sequence at 64, data at 128.
+ * Handoff through a Chronicle Bytes {@link MappedBytes} file both JVMs map, copying: the
+ * producer writes each handoff's payload into its own memory and copies it in, then makes a
+ * release store of the sequence; the consumer copies it out into its own memory and sums that.
+ * {@link ChronicleZeroCopyHandoff} is the zero-copy design. Request at offset 0, published
+ * sequence at 64, data at 128.
  */
 final class ChronicleHandoff {
     static final long REQUEST = 0;
@@ -37,8 +39,10 @@ final class ChronicleHandoff {
         private final Arena arena = Arena.ofShared();
         private final MemorySegment received;
         private final long length;
+        private final int n;
 
         Consumer(int n) {
+            this.n = n;
             length = n * 8L;
             received = arena.allocate(length, 64);
             BenchNames.createFile(path, DATA + length);
@@ -48,13 +52,13 @@ final class ChronicleHandoff {
         }
 
         @Override
-        public MemorySegment fetch(long seq) {
+        public double handoff(long seq) {
             bytes.writeOrderedLong(REQUEST, seq);
             while (bytes.readVolatileLong(PUBLISHED) != seq) {
                 spinner.spin();
             }
             bytes.nativeRead(DATA, received.address(), length);
-            return received;
+            return Payload.sumChecked(received, n, seq);
         }
 
         @Override
@@ -73,7 +77,6 @@ final class ChronicleHandoff {
         long length = n * 8L;
         MappedBytes bytes = map(path, DATA + length);
         MemorySegment local = Arena.ofAuto().allocate(length, 64);
-        Payload.fill(local, n);
         PeerMain.ready("");
         long last = 0;
         while (PeerMain.running()) {
@@ -82,7 +85,7 @@ final class ChronicleHandoff {
                 Thread.onSpinWait();
                 continue;
             }
-            local.set(java.lang.foreign.ValueLayout.JAVA_DOUBLE, 0, seq);
+            Payload.fill(local, n, seq);
             bytes.nativeWrite(local.address(), DATA, length);
             bytes.writeOrderedLong(PUBLISHED, seq);
             last = seq;

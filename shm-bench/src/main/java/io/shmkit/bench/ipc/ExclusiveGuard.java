@@ -14,21 +14,40 @@ import java.nio.file.StandardOpenOption;
 
 /**
  * One inter-process exclusive lock of a given kind, opened the same way in both JVMs of a
- * contention benchmark: every shm-sync lock that can exclude, and {@link FileLock} (fcntl
- * record locks), the JDK's own inter-process lock.
+ * contention benchmark: every shm-sync lock that can exclude, {@link FileLock} (fcntl record
+ * locks), the JDK's own inter-process lock, and a robust process-shared pthread mutex
+ * ({@link PthreadMutex}, native: only in JVMs started with {@code BenchFlags.NATIVE}).
+ * Each JVM uses one kind, so the {@code lock()} and {@code unlock()} call sites stay
+ * monomorphic.
  */
-abstract class ExclusiveGuard implements AutoCloseable {
-    static final String[] KINDS = {"mutex", "reentrant", "writeLock", "semaphore", "fileLock"};
+public abstract class ExclusiveGuard implements AutoCloseable {
+    /** The kind that needs native access (and {@code BenchFlags.NATIVE}). */
+    public static final String PTHREAD = "pthreadMutex";
+    /** Every kind {@link #of} knows. */
+    public static final String[] KINDS = {"mutex", "reentrant", "writeLock", "semaphore", "fileLock", PTHREAD};
 
-    abstract void lock();
+    public abstract void lock();
 
-    abstract void unlock();
+    public abstract void unlock();
+
+    /** How many times a lock found its holder dead and took it over (the pthread mutex only; else 0). */
+    public long recoveries() {
+        return 0;
+    }
 
     @Override
     public abstract void close();
 
-    /** Creates ({@code create}) or opens the lock named {@code name}. */
-    static ExclusiveGuard of(String kind, String name, boolean create) {
+    /** Whether {@code kind} calls native code, so that its JVMs need {@code BenchFlags.NATIVE}. */
+    public static boolean needsNativeAccess(String kind) {
+        return kind.equals(PTHREAD);
+    }
+
+    /**
+     * Creates ({@code create}) or opens the lock named {@code name}. The pthread mutex is
+     * initialised by its creator, so another process may open it only after that returned.
+     */
+    public static ExclusiveGuard of(String kind, String name, boolean create) {
         SegmentDirectory shm = BenchNames.shm();
         return switch (kind) {
             case "mutex" -> {
@@ -55,29 +74,44 @@ abstract class ExclusiveGuard implements AutoCloseable {
                 }, s::release, s::close);
             }
             case "fileLock" -> new FileGuard(BenchNames.file(name + ".lock"));
+            case PTHREAD -> {
+                PthreadMutex p = create ? PthreadMutex.create(pthreadFile(name)) : PthreadMutex.open(pthreadFile(name));
+                yield new PthreadGuard(p);
+            }
             default -> throw new IllegalArgumentException("unknown lock kind '" + kind + "'; known: "
                     + String.join(", ", KINDS));
         };
     }
 
-    /** Removes what {@link #of} created for {@code name}. */
-    static void unlink(String kind, String name) {
+    /** No lock at all: the floor under the turn-taking rows. */
+    public static ExclusiveGuard none() {
+        return guard(() -> { }, () -> { }, () -> { });
+    }
+
+    /** Removes what {@link #of} created for {@code name}; nothing if there is nothing. */
+    public static void unlink(String kind, String name) {
         if (kind.equals("fileLock")) {
             BenchNames.deleteQuietly(BenchNames.file(name + ".lock"));
+        } else if (kind.equals(PTHREAD)) {
+            BenchNames.deleteQuietly(pthreadFile(name));
         } else {
             BenchNames.shm().unlink(name);
         }
     }
 
+    private static Path pthreadFile(String name) {
+        return BenchNames.file(name + ".pthread");
+    }
+
     private static ExclusiveGuard guard(Runnable lock, Runnable unlock, Runnable close) {
         return new ExclusiveGuard() {
             @Override
-            void lock() {
+            public void lock() {
                 lock.run();
             }
 
             @Override
-            void unlock() {
+            public void unlock() {
                 unlock.run();
             }
 
@@ -102,7 +136,7 @@ abstract class ExclusiveGuard implements AutoCloseable {
         }
 
         @Override
-        void lock() {
+        public void lock() {
             try {
                 held = channel.lock();
             } catch (IOException e) {
@@ -111,7 +145,7 @@ abstract class ExclusiveGuard implements AutoCloseable {
         }
 
         @Override
-        void unlock() {
+        public void unlock() {
             try {
                 held.release();
             } catch (IOException e) {
@@ -126,6 +160,34 @@ abstract class ExclusiveGuard implements AutoCloseable {
             } catch (IOException e) {
                 throw new UncheckedIOException(e);
             }
+        }
+    }
+
+    private static final class PthreadGuard extends ExclusiveGuard {
+        private final PthreadMutex mutex;
+
+        PthreadGuard(PthreadMutex mutex) {
+            this.mutex = mutex;
+        }
+
+        @Override
+        public void lock() {
+            mutex.lock();
+        }
+
+        @Override
+        public void unlock() {
+            mutex.unlock();
+        }
+
+        @Override
+        public long recoveries() {
+            return mutex.recoveries();
+        }
+
+        @Override
+        public void close() {
+            mutex.close();
         }
     }
 }

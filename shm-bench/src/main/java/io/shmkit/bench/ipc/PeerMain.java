@@ -13,6 +13,7 @@ import java.nio.file.Path;
  *   echo    &lt;transport&gt; &lt;endpoint&gt;         echo 32-byte messages
  *   contend &lt;lock kind&gt; &lt;name&gt;            increment a shared counter under a lock
  *   mix     &lt;guard&gt; &lt;name&gt;                95% reads, 5% writes of a shared pair
+ *   turns   &lt;lock kind&gt; &lt;name&gt;            take every other turn at a lock (LockTurns)
  * </pre>
  *
  * It prints {@code READY [info]} on stdout when the benchmark may begin and stops at the end
@@ -44,9 +45,12 @@ public final class PeerMain {
                 String endpoint = args[3];
                 switch (transport) {
                     case "shmkit" -> ShmkitHandoff.serve(n, endpoint);
-                    case "pipe" -> PipeHandoff.serve(n, false);
-                    case "serializedQueue" -> PipeHandoff.serve(n, true);
-                    case "unixSocket" -> SocketHandoff.serve(n, Path.of(endpoint));
+                    case "agronaZeroCopy" -> AgronaZeroCopyHandoff.serve(n, Path.of(endpoint));
+                    case "chronicleZeroCopy" -> ChronicleZeroCopyHandoff.serve(n, Path.of(endpoint));
+                    case "pipe" -> PipeHandoff.serve(n, false, Path.of(endpoint));
+                    case "serializedQueue" -> PipeHandoff.serve(n, true, Path.of(endpoint));
+                    case "unixSocket" -> SocketHandoff.serve(n, Path.of(endpoint), false);
+                    case "unixSocketSpin" -> SocketHandoff.serve(n, Path.of(endpoint), true);
                     case "agronaRingBuffer" -> AgronaHandoff.serve(n, Path.of(endpoint));
                     case "chronicleBytes" -> ChronicleHandoff.serve(n, Path.of(endpoint));
                     default -> throw new IllegalArgumentException("unknown handoff transport " + transport);
@@ -55,12 +59,15 @@ public final class PeerMain {
             case "echo" -> {
                 switch (transport) {
                     case "shmkit" -> ShmkitPingPong.echo(args[2]);
+                    case "agronaMailbox" -> AgronaMailboxPingPong.echo(Path.of(args[2]));
                     case "agronaRingBuffers" -> AgronaPingPong.echo(Path.of(args[2]));
+                    case "unixSocketSpin", "tcpSpin" -> SpinSocketPingPong.echo(transport, args[2]);
                     default -> StreamPingPong.echo(transport, args[2]);
                 }
             }
             case "contend" -> ContendedCounter.contend(transport, args[2]);
             case "mix" -> ReadMostlyPair.mix(transport, args[2]);
+            case "turns" -> LockTurns.peer(transport, args[2]);
             default -> throw new IllegalArgumentException("unknown role " + role);
         }
         STDOUT.flush();

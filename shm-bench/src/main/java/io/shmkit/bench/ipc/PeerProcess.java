@@ -45,7 +45,7 @@ public final class PeerProcess implements AutoCloseable {
         // wired here, because the pipe transports need the peer's raw stdin and stdout.
         List<String> command = JvmProcess.builder(PeerMain.class)
                 .jvmOptions(BenchFlags.PEER_LIBRARIES.toArray(String[]::new))
-                .jvmOptions("-XX:+UseParallelGC") // the serializing peers make garbage; keep pauses short
+                .jvmOptions(sameMemorySettings().toArray(String[]::new))
                 .args(args)
                 .command();
         ProcessBuilder pb = new ProcessBuilder(command).redirectError(ProcessBuilder.Redirect.INHERIT);
@@ -56,6 +56,18 @@ public final class PeerProcess implements AutoCloseable {
         } catch (IOException e) {
             throw new UncheckedIOException("cannot start the peer JVM for " + String.join(" ", args), e);
         }
+    }
+
+    /**
+     * This JVM's heap size and garbage collector flags, so that the peer runs with the same
+     * memory settings as the benchmark's fork: a peer on another collector would make the two
+     * sides of a comparison differ in more than the transport.
+     */
+    static List<String> sameMemorySettings() {
+        return java.lang.management.ManagementFactory.getRuntimeMXBean().getInputArguments().stream()
+                .filter(a -> a.startsWith("-Xmx") || a.startsWith("-Xms") || a.startsWith("-Xmn")
+                        || a.matches("-XX:[+-]Use\\w*GC") || a.startsWith("-XX:MaxHeapSize") || a.startsWith("-XX:InitialHeapSize"))
+                .toList();
     }
 
     private void readReadyLine() throws IOException {

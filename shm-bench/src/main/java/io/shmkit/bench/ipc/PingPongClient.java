@@ -10,8 +10,15 @@ public interface PingPongClient extends AutoCloseable {
     /** Message size in bytes: four longs, the first of which is the sequence number. */
     int MESSAGE = 32;
 
-    /** The transports, by the names the benchmark's {@code transport} parameter takes. */
-    String[] TRANSPORTS = {"shmkit", "agronaRingBuffers", "pipe", "unixSocket", "tcp"};
+    /**
+     * Every transport {@link #start} knows, by name: the latency harness
+     * ({@code io.shmkit.bench.latency}) runs them all; {@code PingPongBenchmark}'s
+     * {@code transport} parameter takes these names. {@code agronaMailbox} is shmkit's mailbox
+     * written on Agrona, {@code agronaRingBuffers} the Agrona ring reference; the
+     * {@code ...Spin} sockets busy-poll non-blocking channels where the others block.
+     */
+    String[] TRANSPORTS = {"shmkit", "agronaMailbox", "agronaRingBuffers", "pipe", "unixSocket", "unixSocketSpin",
+            "tcp", "tcpSpin"};
 
     /**
      * Sends message {@code seq} and waits for its echo.
@@ -28,9 +35,11 @@ public interface PingPongClient extends AutoCloseable {
     static PingPongClient start(String transport) throws IOException {
         return switch (transport) {
             case "shmkit" -> new ShmkitPingPong.Client();
+            case "agronaMailbox" -> new AgronaMailboxPingPong.Client();
             case "agronaRingBuffers" -> new AgronaPingPong.Client();
             case "pipe" -> new StreamPingPong.PipeClient();
             case "unixSocket", "tcp" -> new StreamPingPong.SocketClient(transport);
+            case "unixSocketSpin", "tcpSpin" -> new SpinSocketPingPong.Client(transport);
             default -> throw new IllegalArgumentException("unknown ping-pong transport '" + transport
                     + "'; known: " + String.join(", ", TRANSPORTS));
         };

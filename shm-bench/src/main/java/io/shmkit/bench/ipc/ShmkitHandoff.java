@@ -6,9 +6,10 @@ import io.shmkit.core.SharedLongArray;
 import java.lang.foreign.MemorySegment;
 
 /**
- * Zero-copy handoff: the producer writes its doubles into a shared array once, where it
- * produces them; handing over is a release store of the handoff's sequence number, and the
- * consumer sums the shared array in place after an acquire load sees that number.
+ * Zero-copy handoff: for each handoff the producer writes its n doubles straight into the
+ * shared array (through its {@code asSegment()} view), where it produces them; handing over is
+ * a release store of the handoff's sequence number, and the consumer sums the shared array in
+ * place after an acquire load sees that number.
  *
  * <p>Control words are two longs of a {@link SharedLongArray}, a cache line apart so the two
  * sides' stores do not share a line: {@code [0]} the consumer's request, {@code [8]} the
@@ -26,10 +27,12 @@ final class ShmkitHandoff {
         private final SharedLongArray control;
         private final SharedDoubleArray data;
         private final MemorySegment view;
+        private final int n;
         private final PeerProcess peer;
         private final Spinner spinner;
 
         Consumer(int n) {
+            this.n = n;
             control = SharedLongArray.create(shm, name + "-ctl", 16);
             data = SharedDoubleArray.create(shm, name, n);
             view = data.asSegment();
@@ -38,12 +41,12 @@ final class ShmkitHandoff {
         }
 
         @Override
-        public MemorySegment fetch(long seq) {
+        public double handoff(long seq) {
             control.setRelease(REQUEST, seq);
             while (control.getAcquire(PUBLISHED) != seq) {
                 spinner.spin();
             }
-            return view;
+            return Payload.sumChecked(view, n, seq);
         }
 
         @Override
@@ -59,12 +62,12 @@ final class ShmkitHandoff {
         }
     }
 
-    /** The producer: fills the shared array once, then publishes each request. */
+    /** The producer: for each request, writes the payload into the shared array and publishes it. */
     static void serve(int n, String name) {
         SegmentDirectory shm = BenchNames.shm();
         try (SharedLongArray control = SharedLongArray.open(shm, name + "-ctl");
              SharedDoubleArray data = SharedDoubleArray.open(shm, name)) {
-            Payload.fill(data.asSegment(), n);
+            MemorySegment view = data.asSegment();
             PeerMain.ready("");
             long last = 0;
             while (PeerMain.running()) {
@@ -73,7 +76,7 @@ final class ShmkitHandoff {
                     Thread.onSpinWait();
                     continue;
                 }
-                data.set(0, seq);
+                Payload.fill(view, n, seq);
                 control.setRelease(PUBLISHED, seq);
                 last = seq;
             }

@@ -11,9 +11,11 @@ import java.nio.channels.SocketChannel;
 import java.nio.file.Path;
 
 /**
- * Handoff over a Unix-domain {@link SocketChannel}: the producer writes its doubles from a
- * direct buffer, the consumer reads them into its own direct buffer. The kernel copies twice
- * (into the socket buffer and out of it) and Java not at all.
+ * Handoff over a Unix-domain {@link SocketChannel} with 4 MiB socket buffers: the producer
+ * writes its doubles from a direct buffer, the consumer reads them into its own direct buffer
+ * and sums them there. The kernel copies twice (into the socket buffer and out of it) and Java
+ * not at all. Blocking, or (spin) non-blocking with both sides busy-polling, which separates
+ * the cost of the kernel's copies from that of its wake-ups.
  */
 final class SocketHandoff {
     private SocketHandoff() {}
@@ -25,21 +27,28 @@ final class SocketHandoff {
         private final ByteBuffer request = ByteBuffer.allocateDirect(8).order(ByteOrder.nativeOrder());
         private final ByteBuffer received;
         private final MemorySegment view;
+        private final int n;
+        private final boolean spin;
+        private final Spinner spinner;
 
-        Consumer(int n) throws IOException {
+        Consumer(int n, boolean spin) throws IOException {
+            this.n = n;
+            this.spin = spin;
             received = ByteBuffer.allocateDirect(n * 8).order(ByteOrder.nativeOrder());
             view = MemorySegment.ofBuffer(received);
-            peer = PeerProcess.start("handoff", "unixSocket", Integer.toString(n), path.toString());
+            peer = PeerProcess.start("handoff", spin ? "unixSocketSpin" : "unixSocket", Integer.toString(n), path.toString());
+            spinner = new Spinner(peer);
             channel = SocketChannel.open(UnixDomainSocketAddress.of(path));
+            tune(channel, spin);
         }
 
         @Override
-        public MemorySegment fetch(long seq) throws IOException {
-            Streams.writeFully(channel, request.clear().putLong(0, seq));
-            if (!Streams.readFully(channel, received.clear())) {
+        public double handoff(long seq) throws IOException {
+            write(channel, request.clear().putLong(0, seq), spin ? spinner : null);
+            if (!read(channel, received.clear(), spin ? spinner : null)) {
                 throw new IOException("the producer closed the socket");
             }
-            return view;
+            return Payload.sumChecked(view, n, seq);
         }
 
         @Override
@@ -56,17 +65,51 @@ final class SocketHandoff {
         }
     }
 
-    static void serve(int n, Path path) throws IOException {
+    /** 4 MiB socket buffers (the kernel may cap them at net.core.*mem_max), and non-blocking for spinning. */
+    static void tune(SocketChannel channel, boolean spin) throws IOException {
+        channel.setOption(java.net.StandardSocketOptions.SO_SNDBUF, 4 << 20);
+        channel.setOption(java.net.StandardSocketOptions.SO_RCVBUF, 4 << 20);
+        channel.configureBlocking(!spin);
+    }
+
+    /** Fills {@code buffer}; spinning on a non-blocking channel when {@code spinner} is given. */
+    static boolean read(SocketChannel channel, ByteBuffer buffer, Spinner spinner) throws IOException {
+        if (spinner == null) {
+            return Streams.readFully(channel, buffer);
+        }
+        while (buffer.hasRemaining()) {
+            int got = channel.read(buffer);
+            if (got < 0) {
+                return false;
+            }
+            if (got == 0) {
+                spinner.spin();
+            }
+        }
+        return true;
+    }
+
+    static void write(SocketChannel channel, ByteBuffer buffer, Spinner spinner) throws IOException {
+        while (buffer.hasRemaining()) {
+            if (channel.write(buffer) == 0 && spinner != null) {
+                spinner.spin();
+            }
+        }
+    }
+
+    static void serve(int n, Path path, boolean spin) throws IOException {
         try (ServerSocketChannel server = ServerSocketChannel.open(StandardProtocolFamily.UNIX)) {
             server.bind(UnixDomainSocketAddress.of(path));
             ByteBuffer request = ByteBuffer.allocateDirect(8).order(ByteOrder.nativeOrder());
             ByteBuffer data = ByteBuffer.allocateDirect(n * 8).order(ByteOrder.nativeOrder());
-            Payload.fill(MemorySegment.ofBuffer(data), n);
+            MemorySegment dataView = MemorySegment.ofBuffer(data);
             PeerMain.ready("");
             try (SocketChannel channel = server.accept()) {
-                while (Streams.readFully(channel, request.clear())) {
-                    data.putDouble(0, request.getLong(0));
-                    Streams.writeFully(channel, data.clear());
+                tune(channel, spin);
+                Spinner idle = spin ? Spinner.untilStopped() : null;
+                while (read(channel, request.clear(), idle)) {
+                    Payload.fill(dataView, n, request.getLong(0));
+                    write(channel, data.clear(), idle);
                 }
             }
         } finally {

@@ -15,11 +15,20 @@ final class Spinner {
         this.peer = peer;
     }
 
+    /** For a peer's own wait loops: fails once the benchmark has told this peer to stop. */
+    static Spinner untilStopped() {
+        return new Spinner(null);
+    }
+
     void spin() {
         Thread.onSpinWait();
         if (++spins == CHECK_EVERY) {
             spins = 0;
-            peer.checkAlive();
+            if (peer != null) {
+                peer.checkAlive();
+            } else if (!PeerMain.running()) {
+                throw new IllegalStateException("stopped by the benchmark while waiting");
+            }
         }
     }
 }

@@ -1,7 +1,8 @@
 package io.shmkit.bench.report;
 
 import io.shmkit.bench.ipc.HandoffConsumer;
-import io.shmkit.bench.ipc.PingPongClient;
+import io.shmkit.bench.latency.LatencyReport;
+import io.shmkit.bench.latency.TargetVerdict;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -23,15 +24,38 @@ import java.util.function.Predicate;
  */
 public final class BenchReport {
     static final String[] HANDOFF_TRANSPORTS = HandoffConsumer.TRANSPORTS;
-    static final String[] PING_TRANSPORTS = PingPongClient.TRANSPORTS;
-    static final String[][] PERCENTILES = {{"50.0", "p50"}, {"90.0", "p90"}, {"99.0", "p99"}, {"99.9", "p99.9"}};
 
     private final List<BenchResult> results;
     private final Map<String, Object> first;
+    private Path roundsDirectory;
+    private Path latencyJson;
+    private Path contentionJson;
 
     private BenchReport(List<BenchResult> results, Map<String, Object> first) {
         this.results = results;
         this.first = first;
+    }
+
+    /** Computes the targets from the headline rounds in {@code directory} ({@code round-K-GROUP.json}) where present. */
+    public BenchReport withRounds(Path directory) {
+        this.roundsDirectory = directory;
+        return this;
+    }
+
+    /** Adds the latency harness's results ({@code latency.json}) where the file exists. */
+    public BenchReport withLatency(Path json) {
+        this.latencyJson = json != null && Files.isRegularFile(json) ? json : null;
+        return this;
+    }
+
+    /** Adds the contention harness's results ({@code contention.json}) where the file exists. */
+    public BenchReport withContention(Path json) {
+        this.contentionJson = json != null && Files.isRegularFile(json) ? json : null;
+        return this;
+    }
+
+    List<BenchResult> results() {
+        return results;
     }
 
     /** Reads a JMH JSON result file. */
@@ -79,19 +103,19 @@ public final class BenchReport {
         md.append("| machine | ").append(machine).append(" |\n");
         md.append("| JDK | ").append(first.getOrDefault("vmName", "?")).append(' ')
           .append(first.getOrDefault("jdkVersion", "?")).append(" (").append(first.getOrDefault("vmVersion", "?")).append(") |\n");
-        md.append("| JMH | ").append(first.getOrDefault("jmhVersion", "?")).append(", forks ")
-          .append(intOf(first.get("forks"))).append(", warm-up ").append(intOf(first.get("warmupIterations"))).append(" × ")
-          .append(first.getOrDefault("warmupTime", "?")).append(", measurement ").append(intOf(first.get("measurementIterations")))
-          .append(" × ").append(first.getOrDefault("measurementTime", "?")).append(" (class defaults unless overridden) |\n");
+        md.append("| JMH | ").append(first.getOrDefault("jmhVersion", "?"))
+          .append("; each section states its forks and iterations; the headline rounds run each headline benchmark once")
+          .append(" more per round, one fork each |\n");
         md.append("| command | `").append(command.replace("|", "\\|")).append("` |\n\n");
         md.append("Errors are JMH's 99.9% confidence half-widths (blank with a single iteration). The machine is\n")
           .append("shared and noisy: read ratios, not absolute numbers.\n\n");
         md.append("![zero-copy speedups and round-trip percentiles](benchmarks.svg)\n\n");
         targets(md);
         handoff(md);
-        pingPong(md);
+        latency(md);
+        contention(md);
         for (String cls : classes()) {
-            if (!cls.equals("HandoffBenchmark") && !cls.equals("PingPongBenchmark")) {
+            if (!cls.equals("HandoffBenchmark")) {
                 generic(md, cls);
             }
         }
@@ -99,34 +123,20 @@ public final class BenchReport {
     }
 
     private void targets(StringBuilder md) {
-        md.append("## Targets\n\n| target | measured in this run | |\n|---|---|---|\n");
-        String maxN = largestParam("HandoffBenchmark.handoff", "n");
-        double shm = handoff(maxN, "shmkit");
-        target(md, "handoff of " + maxN + " doubles ≥ 10× faster than the pipe", handoff(maxN, "pipe") / shm, 10);
-        target(md, "handoff of " + maxN + " doubles ≥ 30× faster than the serialized queue", handoff(maxN, "serializedQueue") / shm, 30);
-        List<String> accessSizes = paramValues("ArrayAccessBenchmark.sumShmkit", "n");
-        for (String accessN : accessSizes.isEmpty() ? List.of("?") : accessSizes) {
-            double sumShm = score(r -> r.shortName().equals("ArrayAccessBenchmark.sumShmkit") && Objects.equals(r.param("n"), accessN));
-            double sumHeap = score(r -> r.shortName().equals("ArrayAccessBenchmark.sumHeap") && Objects.equals(r.param("n"), accessN));
-            double sumAgrona = score(r -> r.shortName().equals("ArrayAccessBenchmark.sumAgrona") && Objects.equals(r.param("n"), accessN));
-            target(md, "sequential sum of " + accessN + " shared doubles ≥ 0.95× the speed of a heap `double[]`", sumHeap / sumShm, 0.95);
-            target(md, "sequential sum of " + accessN + " shared doubles ≥ 1× the speed of Agrona `UnsafeBuffer`", sumAgrona / sumShm, 1.0);
-        }
-        double p50 = pingP50("shmkit");
-        double agronaP50 = pingP50("agronaRingBuffers");
-        target(md, "ping-pong p50: shmkit ≤ Agrona ring-buffer pair (" + ns(p50) + " vs " + ns(agronaP50) + ")", agronaP50 / p50, 1.0);
-        double mutex = score(r -> r.shortName().equals("UncontendedLockBenchmark.mutex"));
-        double fileLock = score(r -> r.shortName().equals("UncontendedLockBenchmark.fileLock"));
-        target(md, "uncontended mutex lock+unlock ≥ 50× faster than `FileLock`", fileLock / mutex, 50);
-        md.append("\nSpeed ratios are time of the other ÷ time of shmkit (higher is better for shmkit).\n\n");
-    }
-
-    private static void target(StringBuilder md, String what, double ratio, double goal) {
-        md.append("| ").append(what).append(" | ");
-        if (Double.isNaN(ratio)) {
-            md.append("not in this run | |\n");
-        } else {
-            md.append(String.format(Locale.ROOT, "%.2f×", ratio)).append(" | ").append(ratio >= goal ? "met" : "**missed**").append(" |\n");
+        md.append("## Targets\n\n");
+        try {
+            Targets targets = Targets.of(results, roundsDirectory);
+            List<Targets.Row> rows = new ArrayList<>(targets.rows());
+            if (latencyJson != null) {
+                for (TargetVerdict t : LatencyReport.targets(latencyJson)) {
+                    Ratio ratio = t.roundRatios().isEmpty() ? Ratio.ABSENT
+                            : Ratio.ofRatios(t.roundRatios().stream().mapToDouble(Double::doubleValue).toArray());
+                    rows.add(new Targets.Row(t.description() + " (latency harness, closed loop)", t.goal(), ratio));
+                }
+            }
+            md.append(Targets.table(rows, targets.roundCount()));
+        } catch (IOException e) {
+            md.append("The headline rounds could not be read: ").append(e).append("\n\n");
         }
     }
 
@@ -138,7 +148,12 @@ public final class BenchReport {
         md.append("## Array handoff between two JVMs\n\n")
           .append("Time for a producer JVM to hand n doubles to this JVM and for this JVM to sum them (µs per handoff,\n")
           .append("lower is better), and in brackets how many times longer it takes than shmkit's zero-copy handoff.\n")
-          .append("`localHeap` is no transport but the floor: the same sum over a heap array of the consuming JVM.\n\n");
+          .append("`localHeap` is no transport but the floor: the consuming JVM writes the payload into its own heap\n")
+          .append("array and sums it. Zero copy: shmkit, agronaZeroCopy, chronicleZeroCopy (the consumer sums the\n")
+          .append("producer's memory in place); kernel copies: pipe (a FIFO enlarged to 1 MiB), serializedQueue (Java\n")
+          .append("serialization over it), unixSocket (blocking), unixSocketSpin (busy-polling); shared-memory copies:\n")
+          .append("agronaRingBuffer, chronicleBytes (copy in, copy out).\n\n")
+          .append(settings(results.stream().filter(r -> r.shortName().equals("HandoffBenchmark.handoff")).toList()));
         md.append("| n |");
         List<String> transports = present("HandoffBenchmark.handoff", "transport", HANDOFF_TRANSPORTS);
         transports.forEach(t -> md.append(' ').append(t).append(" |"));
@@ -162,28 +177,37 @@ public final class BenchReport {
         md.append('\n');
     }
 
-    private void pingPong(StringBuilder md) {
-        List<String> transports = present("PingPongBenchmark.roundTrip", "transport", PING_TRANSPORTS);
-        if (transports.isEmpty()) {
+    private void latency(StringBuilder md) {
+        if (latencyJson == null) {
             return;
         }
-        md.append("## Ping-pong of a 32-byte message between two JVMs\n\n")
-          .append("Round-trip time in ns, sampled per round trip (lower is better).\n\n")
-          .append("| transport | p50 | p90 | p99 | p99.9 | mean ± error | samples |\n|---|---:|---:|---:|---:|---:|---:|\n");
-        for (String t : transports) {
-            BenchResult r = find(x -> x.shortName().equals("PingPongBenchmark.roundTrip") && t.equals(x.param("transport")));
-            md.append("| ").append(t).append(" |");
-            for (String[] p : PERCENTILES) {
-                md.append(' ').append(Chart.format(r.percentile(p[0]))).append(" |");
-            }
-            md.append(' ').append(scoreText(r)).append(" | ").append(r.samples()).append(" |\n");
+        try {
+            md.append(LatencyReport.markdown(latencyJson)).append('\n');
+        } catch (IOException | RuntimeException e) {
+            md.append("## Ping-pong latency\n\nThe latency harness's results could not be read: ").append(e).append("\n\n");
         }
-        md.append('\n');
+    }
+
+    private void contention(StringBuilder md) {
+        if (contentionJson == null) {
+            return;
+        }
+        try {
+            md.append(ContentionReport.markdown(contentionJson)).append('\n');
+        } catch (IOException | RuntimeException e) {
+            md.append("## Two JVMs contending\n\nThe contention harness's results could not be read: ").append(e).append("\n\n");
+        }
+    }
+
+    /** The JMH settings the rows ran with, e.g. "forks 1, warm-up 3 × 1 s, measurement 5 × 1 s". */
+    private static String settings(List<BenchResult> rows) {
+        return "JMH: " + String.join("; ", rows.stream().map(BenchResult::settings).distinct().toList()) + ".\n\n";
     }
 
     private void generic(StringBuilder md, String cls) {
         md.append("## ").append(cls).append("\n\n");
         List<BenchResult> rows = results.stream().filter(r -> r.className().equals(cls)).toList();
+        md.append(settings(rows));
         Set<String> paramNames = new LinkedHashSet<>();
         rows.forEach(r -> r.params().forEach((k, v) -> paramNames.add(k)));
         md.append("| benchmark |");
@@ -224,23 +248,19 @@ public final class BenchReport {
                     "Array handoff: how many times longer than shmkit zero-copy (log scale)", "× shmkit time", others, groups, body));
             top += Chart.panelHeight() + 20;
         }
-        List<String> transports = present("PingPongBenchmark.roundTrip", "transport", PING_TRANSPORTS);
-        if (!transports.isEmpty()) {
-            List<String> series = new ArrayList<>();
-            for (String[] p : PERCENTILES) {
-                series.add(p[1]);
+        Map<String, double[]> latency = Map.of();
+        if (latencyJson != null) {
+            try {
+                latency = LatencyReport.closedLoopPercentiles(latencyJson);
+            } catch (IOException | RuntimeException e) {
+                latency = Map.of();
             }
+        }
+        if (!latency.isEmpty()) {
             List<Chart.Group> groups = new ArrayList<>();
-            for (String t : transports) {
-                BenchResult r = find(x -> x.shortName().equals("PingPongBenchmark.roundTrip") && t.equals(x.param("transport")));
-                double[] values = new double[PERCENTILES.length];
-                for (int i = 0; i < values.length; i++) {
-                    values[i] = r.percentile(PERCENTILES[i][0]);
-                }
-                groups.add(new Chart.Group(t, values));
-            }
-            width = Math.max(width, Chart.panel(top,
-                    "32-byte ping-pong round trip between two JVMs, ns (log scale)", "ns", series, groups, body));
+            latency.forEach((transport, values) -> groups.add(new Chart.Group(transport, values)));
+            width = Math.max(width, Chart.panel(top, "32-byte ping-pong round trip between two JVMs, closed loop, ns (log scale)",
+                    "ns", List.of("p50", "p90", "p99", "p99.9"), groups, body));
             top += Chart.panelHeight() + 20;
         }
         return String.format(Locale.ROOT, "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%d\" height=\"%d\" "
@@ -270,11 +290,6 @@ public final class BenchReport {
                 && transport.equals(r.param("transport")));
     }
 
-    private double pingP50(String transport) {
-        BenchResult r = find(x -> x.shortName().equals("PingPongBenchmark.roundTrip") && transport.equals(x.param("transport")));
-        return r == null ? Double.NaN : r.percentile("50.0");
-    }
-
     private List<String> paramValues(String benchmark, String param) {
         Set<String> values = new LinkedHashSet<>();
         results.stream().filter(r -> r.shortName().equals(benchmark) && r.param(param) != null)
@@ -284,10 +299,6 @@ public final class BenchReport {
         return sorted;
     }
 
-    private String largestParam(String benchmark, String param) {
-        List<String> values = paramValues(benchmark, param);
-        return values.isEmpty() ? "?" : values.get(values.size() - 1);
-    }
 
     private List<String> present(String benchmark, String param, String[] order) {
         List<String> out = new ArrayList<>();
@@ -308,13 +319,7 @@ public final class BenchReport {
         return Double.isNaN(error) ? score : score + " ± " + Chart.format(error);
     }
 
-    private static String ns(double v) {
-        return Double.isNaN(v) ? "?" : Chart.format(v) + " ns";
-    }
 
-    private static String intOf(Object value) {
-        return value instanceof Double d ? Long.toString(d.longValue()) : String.valueOf(value);
-    }
 
     /** {@code main(json, outDir, command...)}: the report alone, from an existing result file. */
     public static void main(String[] args) throws IOException {

@@ -10,7 +10,8 @@ import java.util.Map;
  * modes, its percentiles keyed as JMH writes them ("50.0", "99.9").
  */
 record BenchResult(String benchmark, Map<String, String> params, String mode, double score, double error,
-                   String unit, Map<String, Double> percentiles, long samples, Map<String, Secondary> secondaries) {
+                   String unit, Map<String, Double> percentiles, long samples, Map<String, Secondary> secondaries,
+                   String settings) {
 
     /** A secondary metric, such as an {@code @AuxCounters} field. */
     record Secondary(double score, double error, String unit) {}
@@ -72,9 +73,16 @@ record BenchResult(String benchmark, Map<String, String> params, String mode, do
                         (String) m.get("scoreUnit")));
             });
         }
+        String settings = "forks " + whole(row.get("forks")) + ", warm-up " + whole(row.get("warmupIterations")) + " × "
+                + row.getOrDefault("warmupTime", "?") + ", measurement " + whole(row.get("measurementIterations")) + " × "
+                + row.getOrDefault("measurementTime", "?");
         return new BenchResult((String) row.get("benchmark"), params, (String) row.get("mode"),
                 number(metric.get("score")), number(metric.get("scoreError")), (String) metric.get("scoreUnit"),
-                percentiles, samples, secondaries);
+                percentiles, samples, secondaries, settings);
+    }
+
+    private static String whole(Object value) {
+        return value instanceof Double d ? Long.toString(d.longValue()) : String.valueOf(value);
     }
 
     private static double number(Object value) {

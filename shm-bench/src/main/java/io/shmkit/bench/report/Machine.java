@@ -4,7 +4,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 
-/** A one-line description of this machine for the report: CPU model, cores, memory, OS. */
+/** A one-line description of this machine for the report: CPU model, topology, memory, OS. */
 public final class Machine {
     private Machine() {}
 
@@ -31,7 +31,7 @@ public final class Machine {
         } catch (IOException | RuntimeException e) {
             // keep -1
         }
-        return cpu + ", " + Runtime.getRuntime().availableProcessors() + " cores"
+        return cpu + ", " + io.shmkit.bench.latency.MachineInfo.topology()
                 + (memory > 0 ? ", " + memory + " GiB" : "") + ", " + System.getProperty("os.name") + " "
                 + System.getProperty("os.version");
     }

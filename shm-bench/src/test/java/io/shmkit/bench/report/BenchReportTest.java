@@ -11,79 +11,119 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** The report's arithmetic, on a JMH result file written by hand. */
+/** The report's arithmetic, on JMH result files written by hand. */
 class BenchReportTest {
 
-    private static String row(String benchmark, String mode, String params, double score, String extra) {
+    private static String row(String benchmark, String params, double score, double error) {
         return """
-            {"jmhVersion":"1.37","benchmark":"io.shmkit.bench.%s","mode":"%s","threads":1,"forks":1,
+            {"jmhVersion":"1.37","benchmark":"io.shmkit.bench.%s","mode":"avgt","threads":1,"forks":1,
              "jdkVersion":"25.0.3","vmName":"OpenJDK 64-Bit Server VM","vmVersion":"25.0.3+9",
              "warmupIterations":3,"warmupTime":"1 s","measurementIterations":5,"measurementTime":"1 s",
              "params":{%s},
-             "primaryMetric":{"score":%s,"scoreError":"NaN","scoreUnit":"us/op"%s,"rawData":[[1.0,2.0]]}}
-            """.formatted(benchmark, mode, params, score, extra);
+             "primaryMetric":{"score":%s,"scoreError":%s,"scoreUnit":"us/op","rawData":[[1.0,2.0]]}}
+            """.formatted(benchmark, params, score, Double.isNaN(error) ? "\"NaN\"" : Double.toString(error));
     }
 
-    private static String pings(double shmkitP50, double agronaP50) {
-        String shm = ",\"scorePercentiles\":{\"50.0\":%s,\"90.0\":400.0,\"99.0\":900.0,\"99.9\":5000.0}".formatted(shmkitP50);
-        String agr = ",\"scorePercentiles\":{\"50.0\":%s,\"90.0\":500.0,\"99.0\":700.0,\"99.9\":4000.0}".formatted(agronaP50);
-        return row("PingPongBenchmark.roundTrip", "sample", "\"transport\":\"shmkit\"", 900, shm) + ","
-                + row("PingPongBenchmark.roundTrip", "sample", "\"transport\":\"agronaRingBuffers\"", 800, agr);
-    }
-
-    private static Path file(Path dir, double pipe, double serialized, double sumShmkit, double p50) throws Exception {
+    /** A run with the headline rows: shmkit's handoff takes 8000, the others as given. */
+    private static String rows(double pipe, double serialized, double sumShmkit, double fileLock, double error) {
         List<String> rows = new ArrayList<>();
         for (String n : new String[] {"1024", "8388608"}) {
             double scale = n.equals("1024") ? 0.001 : 1;
-            rows.add(row("HandoffBenchmark.handoff", "avgt", "\"n\":\"" + n + "\",\"transport\":\"shmkit\"", 8000 * scale, ""));
-            rows.add(row("HandoffBenchmark.handoff", "avgt", "\"n\":\"" + n + "\",\"transport\":\"pipe\"", pipe * scale, ""));
-            rows.add(row("HandoffBenchmark.handoff", "avgt", "\"n\":\"" + n + "\",\"transport\":\"serializedQueue\"", serialized * scale, ""));
+            rows.add(row("HandoffBenchmark.handoff", "\"n\":\"" + n + "\",\"transport\":\"shmkit\"", 8000 * scale, error * scale));
+            rows.add(row("HandoffBenchmark.handoff", "\"n\":\"" + n + "\",\"transport\":\"pipe\"", pipe * scale, error * scale));
+            rows.add(row("HandoffBenchmark.handoff", "\"n\":\"" + n + "\",\"transport\":\"serializedQueue\"", serialized * scale,
+                    error * scale));
         }
-        rows.add(row("ArrayAccessBenchmark.sumShmkit", "avgt", "\"n\":\"1048576\"", sumShmkit, ""));
-        rows.add(row("ArrayAccessBenchmark.sumHeap", "avgt", "\"n\":\"1048576\"", 1000, ""));
-        rows.add(row("ArrayAccessBenchmark.sumAgrona", "avgt", "\"n\":\"1048576\"", 1000, ""));
-        rows.add(pings(p50, 384));
-        rows.add(row("UncontendedLockBenchmark.mutex", "avgt", "", 14, ""));
-        rows.add(row("UncontendedLockBenchmark.fileLock", "avgt", "", 731, ""));
-        Path json = dir.resolve("r" + System.nanoTime() + ".json");
-        Files.writeString(json, "[" + String.join(",", rows) + "]");
-        return json;
+        rows.add(row("ArrayAccessBenchmark.sumShmkit", "\"n\":\"1048576\"", sumShmkit, error));
+        rows.add(row("ArrayAccessBenchmark.sumHeap", "\"n\":\"1048576\"", 1000, error));
+        rows.add(row("ArrayAccessBenchmark.sumAgrona", "\"n\":\"1048576\"", 1000, error));
+        rows.add(row("UncontendedLockBenchmark.mutex", "", 14, Double.isNaN(error) ? error : 1));
+        rows.add(row("UncontendedLockBenchmark.fileLock", "", fileLock, error));
+        return "[" + String.join(",", rows) + "]";
+    }
+
+    private static Path write(Path dir, String name, String json) throws Exception {
+        Path file = dir.resolve(name);
+        Files.writeString(file, json);
+        return file;
+    }
+
+    private static String line(String md, String start) {
+        return md.lines().filter(l -> l.startsWith("| " + start)).findFirst().orElseThrow(() -> new AssertionError("no row " + start + ":\n" + md));
     }
 
     @Test
-    void targetsAreRatiosWithinTheFile(@TempDir Path dir) throws Exception {
-        BenchReport report = BenchReport.read(file(dir, 160_000, 200_000, 1000, 325));
+    void oneRunGivesRatiosButNoVerdictWithoutErrors(@TempDir Path dir) throws Exception {
+        BenchReport report = BenchReport.read(write(dir, "main.json", rows(160_000, 200_000, 1000, 731, Double.NaN)));
         String md = report.markdown("cmd", "box");
-        assertTrue(md.contains("| handoff of 8388608 doubles ≥ 10× faster than the pipe | 20.00× | met |"), md);
-        assertTrue(md.contains("| handoff of 8388608 doubles ≥ 30× faster than the serialized queue | 25.00× | **missed** |"), md);
-        assertTrue(md.contains("the speed of a heap `double[]` | 1.00× | met |"), md);
-        assertTrue(md.contains("(325 ns vs 384 ns) | 1.18× | met |"), md);
-        assertTrue(md.contains("faster than `FileLock` | 52.21× | met |"), md);
+        assertEquals("| handoff of 8388608 doubles ≥ 10× faster than the (tuned) pipe | 20.00× | one run without errors: no interval"
+                + " | inconclusive |", line(md, "handoff of 8388608 doubles ≥ 10×"));
         assertTrue(md.contains("| 8388608 | 8,000 | 160,000 (20.0×) | 200,000 (25.0×) |"), md);
-        assertTrue(md.contains("| shmkit | 325 | 400 | 900 | 5,000 | 900 | 2 |"), md);
-        assertEquals(13, report.size());
+        assertEquals(11, report.size());
     }
 
     @Test
-    void missedTargetsSayMissed(@TempDir Path dir) throws Exception {
-        String md = BenchReport.read(file(dir, 50_000, 400_000, 1100, 400)).markdown("cmd", "box");
-        assertTrue(md.contains("faster than the pipe | 6.25× | **missed** |"), md);
-        assertTrue(md.contains("faster than the serialized queue | 50.00× | met |"), md);
-        assertTrue(md.contains("the speed of a heap `double[]` | 0.91× | **missed** |"), md);
-        assertTrue(md.contains("(400 ns vs 384 ns) | 0.96× | **missed** |"), md);
+    void oneRunWithErrorsUsesTheDeltaMethod(@TempDir Path dir) throws Exception {
+        // shmkit's 8000 ± 800 is ±10%, the pipe's 160,000 ± 800 ±0.5%: the ratio's relative error is √(0.1² + 0.005²) ≈ 10%
+        String md = BenchReport.read(write(dir, "main.json", rows(160_000, 200_000, 1000, 731, 800))).markdown("cmd", "box");
+        String pipe = line(md, "handoff of 8388608 doubles ≥ 10×");
+        assertTrue(pipe.contains("| 20.00× (18.00–22.00) | one run: delta method on JMH's 99.9% errors | met |"), pipe);
+        String serialized = line(md, "handoff of 8388608 doubles ≥ 30×");
+        assertTrue(serialized.contains("| 25.00× (22.50–27.50) |") && serialized.endsWith("| **missed** |"), serialized);
+    }
+
+    @Test
+    void roundsArePairedAndTheVerdictComesFromTheInterval(@TempDir Path dir) throws Exception {
+        Path main = write(dir, "main.json", rows(160_000, 200_000, 1000, 731, Double.NaN));
+        Path rounds = Files.createDirectory(dir.resolve("rounds"));
+        // pipe ÷ shmkit per round: 11, 12, 13, 12, 12 (met: all above 10); serialized: 29, 31, 30, 30, 30 (inconclusive);
+        // heap ÷ shmkit sum: 0.8 every round (missed)
+        double[] pipe = {88_000, 96_000, 104_000, 96_000, 96_000};
+        double[] serialized = {232_000, 248_000, 240_000, 240_000, 240_000};
+        for (int k = 0; k < 5; k++) {
+            write(rounds, "round-" + (k + 1) + "-handoff.json", "[" + String.join(",",
+                    row("HandoffBenchmark.handoff", "\"n\":\"8388608\",\"transport\":\"shmkit\"", 8000, Double.NaN),
+                    row("HandoffBenchmark.handoff", "\"n\":\"8388608\",\"transport\":\"pipe\"", pipe[k], Double.NaN),
+                    row("HandoffBenchmark.handoff", "\"n\":\"8388608\",\"transport\":\"serializedQueue\"", serialized[k], Double.NaN))
+                    + "]");
+            write(rounds, "round-" + (k + 1) + "-access.json", "[" + String.join(",",
+                    row("ArrayAccessBenchmark.sumShmkit", "\"n\":\"1048576\"", 1250, Double.NaN),
+                    row("ArrayAccessBenchmark.sumHeap", "\"n\":\"1048576\"", 1000, Double.NaN),
+                    row("ArrayAccessBenchmark.sumAgrona", "\"n\":\"1048576\"", 1250 * (k % 2 == 0 ? 1.1 : 0.9), Double.NaN)) + "]");
+        }
+        String md = BenchReport.read(main).withRounds(rounds).markdown("cmd", "box");
+        String pipeRow = line(md, "handoff of 8388608 doubles ≥ 10×");
+        Ratio expected = Ratio.ofRatios(new double[] {11, 12, 13, 12, 12});
+        assertTrue(pipeRow.contains(expected.text()) && pipeRow.contains("5 paired rounds") && pipeRow.endsWith("| met |"), pipeRow);
+        assertTrue(line(md, "handoff of 8388608 doubles ≥ 30×").endsWith("| inconclusive |"), md);
+        assertTrue(line(md, "sequential sum of 1048576 shared doubles ≥ 0.95×").endsWith("| **missed** |"), md);
+        assertTrue(line(md, "sequential sum of 1048576 shared doubles ≥ the speed").endsWith("| inconclusive |"), md);
+        assertTrue(md.contains("ran in 5 rounds"), md);
+    }
+
+    @Test
+    void theIntervalIsTheTIntervalOfTheLogRatios() {
+        Ratio same = Ratio.ofRatios(new double[] {3, 3, 3});
+        assertEquals(3.0, same.point(), 1e-12);
+        assertEquals(3.0, same.lower(), 1e-12);
+        assertEquals(Ratio.Verdict.MET, same.against(3));
+        // logs ±ln 2: mean 0, s = ln2·√2, half-width t(1)·s/√2 = 12.706·ln 2
+        Ratio spread = Ratio.ofRatios(new double[] {0.5, 2});
+        assertEquals(1.0, spread.point(), 1e-12);
+        assertEquals(Math.exp(-12.706 * Math.log(2)), spread.lower(), 1e-9);
+        assertEquals(Ratio.Verdict.INCONCLUSIVE, spread.against(1));
+        assertEquals(Ratio.Verdict.MISSED, Ratio.ofRatios(new double[] {0.5, 0.5, 0.5}).against(1));
+        assertThrows(IllegalArgumentException.class, () -> Ratio.ofRatios(new double[] {1, -1}));
     }
 
     @Test
     void aSubsetRunSaysWhatItDidNotMeasure(@TempDir Path dir) throws Exception {
-        Path json = dir.resolve("subset.json");
-        Files.writeString(json, "[" + pings(300, 384) + "]");
+        Path json = write(dir, "subset.json", "[" + row("UncontendedLockBenchmark.mutex", "", 14, Double.NaN) + "]");
         BenchReport report = BenchReport.read(json);
         report.write(dir, "cmd", "box");
         String md = Files.readString(dir.resolve("benchmarks.md"));
-        assertTrue(md.contains("faster than the pipe | not in this run |"), md);
-        assertTrue(md.contains("(300 ns vs 384 ns) | 1.28× | met |"), md);
-        String svg = Files.readString(dir.resolve("benchmarks.svg"));
-        assertTrue(svg.contains("ping-pong") && svg.contains("<title>shmkit p50: 300</title>"), svg);
+        assertTrue(line(md, "handoff of ? doubles ≥ 10×").contains("| not in this run | not in this run | not in this run |"), md);
+        assertTrue(Files.readString(dir.resolve("benchmarks.svg")).startsWith("<svg"));
     }
 
     @Test
