@@ -95,7 +95,7 @@ final class Owners {
      * from a {@code /proc} that hides other users' processes is dead, not hidden.
      */
     static boolean isOwnerAlive(long key, boolean ownUser) {
-        return isAlive(pid(key), (int) key, 0xFFFF_FFFFL, ownUser);
+        return isAlive(pid(key), key & 0xFFFF_FFFFL, 0xFFFF_FFFFL, ownUser);
     }
 
     /** Whether the process a slot word names is alive (16-bit start tag); unknown counts as alive. */

@@ -297,6 +297,20 @@ class CrossProcessLockTest extends SegmentTestSupport {
     }
 
     @Test
+    void aLiveProcessWhoseStartTicksPassTwoToTheThirtyFirstIsStillAlive() throws InterruptedException {
+        Assumptions.assumeTrue(onPath("unshare"), "unshare is not installed");
+        // in a time namespace whose boot clock is 250 days ahead, every start tick count is above 2^31
+        // (at 100 ticks per second): the uptime at which an owner key's tag turned negative in an int
+        JvmProcess p = wrappedChild(List.of("unshare", "--time", "--fork", "--boottime", Long.toString(250L * 86400)),
+                "start-tag-above-2-31");
+        children.add(p);
+        assertTrue(p.join(TIMEOUT), p::output);
+        Assumptions.assumeFalse(p.output().contains("unshare: "), () -> "this sandbox refuses a time namespace: " + p.output());
+        assertEquals(0, p.exitCode(), p::output);
+        assertTrue(p.output().contains("ALIVE"), p::output);
+    }
+
+    @Test
     void underHidepidAPrivateSegmentsDeadHolderIsTakenOverAndASharedOnesIsWaitedFor() throws InterruptedException {
         Assumptions.assumeTrue(onPath("unshare"), "unshare is not installed");
         JvmProcess p = wrappedChild(List.of("unshare", "--pid", "--fork", "--mount-proc", "sh", "-c",

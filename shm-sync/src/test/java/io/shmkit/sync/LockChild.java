@@ -50,6 +50,7 @@ public final class LockChild {
             case "wait-without-fds" -> System.exit(waitWithoutFds(dir));
             case "lock-from-namespace" -> System.exit(lockFromNamespace(dir));
             case "hidepid" -> System.exit(hidepid(dir));
+            case "start-tag-above-2-31" -> System.exit(startTagAbove2To31());
             default -> throw new IllegalArgumentException("unknown command " + command);
         }
     }
@@ -347,5 +348,23 @@ public final class LockChild {
             x = x * 31 + i;
         }
         sink = x;
+    }
+
+    /** A live child's owner key, its start tag at or above 2^31, must be judged alive. */
+    static int startTagAbove2To31() throws Exception {
+        Process sleeper = new ProcessBuilder("sleep", "60").start();
+        try {
+            long ticks = io.shmkit.core.ProcessLiveness.startTicks(sleeper.pid());
+            if ((ticks & 0xFFFF_FFFFL) < 1L << 31) {
+                System.out.println("start ticks " + ticks + " are below 2^31: the time namespace did not shift them");
+                return 5;
+            }
+            long key = sleeper.pid() << 32 | (ticks & 0xFFFF_FFFFL);
+            boolean alive = Owners.isOwnerAlive(key, false);
+            System.out.println((alive ? "ALIVE" : "DEAD") + ": pid " + sleeper.pid() + ", start ticks " + ticks);
+            return alive ? 0 : 4;
+        } finally {
+            sleeper.destroyForcibly();
+        }
     }
 }
