@@ -10,7 +10,8 @@ the data, without copying, as
                                               a Structure class, an array of Structures)
 - a numpy array, when numpy is importable    (Segment.numpy())
 
-Standard library only. Writes through any of these views are seen by the JVMs at once.
+Standard library only (taking a queue role also needs libatomic, below). Writes through any of
+these views are seen by the JVMs at once.
 
     from shmkit import Segment
     with Segment("points") as seg:            # created in Java as SharedStructArray<Point>
@@ -27,8 +28,35 @@ segment: a missing name, a FIFO, socket, directory, device or symbolic link (unl
 follow_links=True), another user's file (unless trust_other_users=True), an empty, truncated,
 foreign or corrupt file, or a mapping the system refuses.
 
-Run `python3 shmkit.py NAME [--dir DIR]` to print a segment's header and a preview; on a file
-it cannot read it prints one line to stderr and exits with status 2.
+Queues of shm-msg (docs/messaging.md; MessageQueue, RecordQueue in Java) are attached with Queue,
+which checks the queue descriptor as Java does:
+
+    from shmkit import Queue
+    with Queue("jobs") as q:                  # created in Java: one producer or many
+        consumer = q.consumer()               # takes the consumer role
+        for type, data in consumer:           # (int, bytes), until every producer closed and all was read
+            handle(type, data)
+    with Queue("ticks") as q:                 # a RecordQueue<Tick> of one producer
+        with q.producer() as p:               # takes the producer role; close() ends the stream
+            p.send_record({"time": 1, "price": 99.5})    # or a q.record_type instance
+
+A consumer reads one- and many-producer queues: recv(timeout), recv_many(limit, timeout),
+poll(), recv_record(), poll_record(); EndOfStream (an EOFError) when nothing will come. A
+producer writes one-producer queues only: offer(), send(type, data, timeout), offer_record(),
+send_record(); QueueFull when no room comes. What Python does and cannot do with queues, and
+why, is in docs/messaging.md §7: in short, writing a many-producer queue is refused (its claimer
+word needs a compare-and-set, which the standard library lacks), writing is refused anywhere but
+on x86-64 (whose aligned loads and stores are acquire and release), and roles, which are taken
+with compare-and-set (docs/locks.md §6), use libatomic.so.1 through ctypes: without it a role is
+refused, saying why. Roles of dead processes are taken back; a half-written message whose writer
+is certainly dead (/proc, docs/locks.md §2) is dropped.
+
+Attaching a Segment or a Queue, and status(), never writes; a queue's words are written only by
+the consumer and producer it hands out.
+
+Run `python3 shmkit.py NAME [--dir DIR]` to print a segment's header and a preview (for a queue,
+its positions, roles and stream state); on a file it cannot read it prints one line to stderr
+and exits with status 2.
 """
 
 import ctypes
@@ -38,10 +66,13 @@ import os
 import stat
 import struct
 import sys
+import threading
+import time
 import uuid
 import zlib
 
-__all__ = ["Segment", "SegmentError", "parse_layout", "ctype_of", "dtype_of", "read_header", "validate_name"]
+__all__ = ["Segment", "SegmentError", "parse_layout", "ctype_of", "dtype_of", "read_header", "validate_name",
+           "Queue", "QueueProducer", "QueueConsumer", "QueueFull", "EndOfStream", "ONE_PRODUCER", "MANY_PRODUCERS"]
 
 MAGIC = b"SHMKIT\x1a\n"
 BYTE_ORDER_MARK = 0x01020304
@@ -60,7 +91,7 @@ MAX_NAME_LENGTH = 200
 DEV_SHM = "/dev/shm"
 _LONG_MAX = (1 << 63) - 1        # Java's sizes are signed 64-bit: every sum and product must stay below
 
-KINDS = {1: "value", 2: "array", 3: "struct", 4: "struct_array", 5: "bytes"}
+KINDS = {1: "value", 2: "array", 3: "struct", 4: "struct_array", 5: "bytes", 6: "queue", 7: "broadcast"}
 
 SCALAR_SIZES = {"bool": 1, "i8": 1, "u8": 1, "char": 1, "i16": 2, "u16": 2, "i32": 4, "f32": 4, "i64": 8, "f64": 8}
 SCALAR_CTYPES = {
@@ -567,7 +598,8 @@ class Segment:
     SegmentError naming the segment.
 
     Attributes: name, path, readonly, header (the dict of read_header), kind, layout (parsed),
-    count, and while attached buf (the whole file) and data (the data bytes), memoryviews.
+    count, private_to_user (the file was this user's, without group or other permissions, when
+    opened), and while attached buf (the whole file) and data (the data bytes), memoryviews.
 
     Views and close(): close() (or leaving a with block) releases buf and data, and unmaps the
     file unless ctypes objects or numpy arrays made from this segment (or memoryviews sliced
@@ -591,6 +623,9 @@ class Segment:
         if "\0" in path:
             raise _error(name, "cannot be looked up: the directory %r contains a NUL character" % directory)
         fd, st = _open_checked(name, path, self.readonly, trust_other_users, follow_links)
+        # only this user's processes can open it: then hidepid cannot hide a lock holder (docs/locks.md §2)
+        self.private_to_user = st.st_uid == os.geteuid() and not st.st_mode & 0o077
+        self._file_id = (st.st_dev, st.st_ino)
         try:
             head = _read_head(name, path, fd, st.st_size)
             self.header, self.layout = _check_header(head, name, path, st.st_size)
@@ -691,6 +726,1212 @@ class Segment:
 
 
 # ---------------------------------------------------------------------------------------------
+# Processes (docs/locks.md §2): owner keys, slot words, and whether a process is certainly dead
+
+_TAKING = 1 << 63                 # bit 63 of an owner word: its process is taking the word over
+_COUNT_MASK = 0xFFFF              # the hold count of a slot word
+_MAX_PID = (1 << 31) - 1
+_DEAD = -1                        # what the /proc readers below answer for a certainly dead process
+_UNKNOWN = -2                     # ... and for one whose state cannot be read: treated as alive
+_MASK64 = (1 << 64) - 1
+_MASK32 = (1 << 32) - 1
+
+
+class _ProcView:
+    """What this process's /proc can say, found once per process (as Java's ProcessLiveness):
+    has_proc; problem, None when a missing /proc entry proves a death, else why it does not
+    (no /proc, a /proc of another pid namespace, hidepid=2/invisible/ptraceable, an unreadable
+    mountinfo); foreign, when /proc/self/stat names another pid than getpid()."""
+
+    def __init__(self):
+        self.has_proc = os.access("/proc/self/stat", os.R_OK)
+        self.problem = self._diagnose() if self.has_proc else "this system has no /proc"
+        self.foreign = self.problem is not None and self.problem.startswith("/proc belongs to another pid namespace")
+
+    @staticmethod
+    def _diagnose():
+        try:
+            with open("/proc/self/stat", "rb") as f:
+                line = f.read()
+            proc_pid = int(line[:line.index(b" ")])
+        except (OSError, ValueError) as e:
+            return "/proc/self/stat cannot be read: %s" % e
+        if proc_pid != os.getpid():
+            return ("/proc belongs to another pid namespace: /proc/self/stat names pid %d, this process is pid %d "
+                    "(mount a /proc for this namespace)" % (proc_pid, os.getpid()))
+        try:
+            with open("/proc/self/mountinfo") as f:
+                for line in f:
+                    hidden = _hidden_by(line.rstrip("\n"))
+                    if hidden:
+                        return ("/proc is mounted with %s: other users' processes are invisible, so a missing process "
+                                "may be alive" % hidden)
+        except OSError as e:
+            return "/proc/self/mountinfo cannot be read: %s" % e
+        return None
+
+
+def _hidden_by(mountinfo_line):
+    """The hidepid option of a mountinfo line of the /proc mount, if it removes other users' entries
+    (2/invisible, 4/ptraceable); 0/off and 1/noaccess hide only contents, which read as "cannot tell"."""
+    fields = mountinfo_line.split(" ")
+    if "-" not in fields:
+        return None
+    sep = fields.index("-")
+    if len(fields) < 5 or sep + 3 >= len(fields) or fields[4] != "/proc" or fields[sep + 1] != "proc":
+        return None
+    for option in fields[sep + 3].split(","):
+        if option.startswith("hidepid=") and option not in ("hidepid=0", "hidepid=off", "hidepid=1", "hidepid=noaccess"):
+            return option
+    return None
+
+
+_PROC_VIEWS = {}      # pid -> _ProcView: a forked child looks again
+_IDENTITIES = {}      # pid -> _Identity or the reason there is none
+_REPORTED = set()     # pids whose liveness could not be read, said once each
+
+
+def _proc_view():
+    pid = os.getpid()
+    view = _PROC_VIEWS.get(pid)
+    if view is None:
+        view = _PROC_VIEWS[pid] = _ProcView()
+    return view
+
+
+def _stat_line(pid):
+    """The bytes of /proc/<pid>/stat; _DEAD if there is no such entry (ENOENT, or ESRCH while the
+    process is being reaped); _UNKNOWN for any other failure (EACCES, EMFILE, ENFILE, EIO)."""
+    try:
+        with open("/proc/%s/stat" % pid, "rb") as f:
+            return f.read()
+    except (FileNotFoundError, ProcessLookupError):
+        return _DEAD
+    except OSError:
+        return _UNKNOWN
+
+
+def _stat_fields(line):
+    """Fields 3 onward of a stat line: they resume after the last ')', since the command name
+    (field 2) may contain spaces and parentheses. None if the line does not parse."""
+    close = line.rfind(b")")
+    if close < 0 or close + 2 >= len(line):
+        return None
+    fields = line[close + 2:].split(b" ")
+    return fields if len(fields) >= 20 and fields[0] else None
+
+
+def _read_start_ticks(pid):
+    """Field 22 of /proc/<pid>/stat (start time in clock ticks since boot); _DEAD for a process
+    that does not exist, is dead (X) or a zombie (Z) without other running threads; else _UNKNOWN."""
+    line = _stat_line(pid)
+    if not isinstance(line, bytes):
+        return line
+    fields = _stat_fields(line)
+    if fields is None:
+        return _UNKNOWN
+    state = fields[0][:1]
+    if state in (b"X", b"x"):
+        return _DEAD
+    try:
+        ticks = int(fields[22 - 3])
+    except ValueError:
+        return _UNKNOWN
+    if state == b"Z":
+        # a zombie can never release anything, unless its main thread called pthread_exit and others run
+        return ticks if _threads(pid) > 1 else _DEAD
+    return ticks
+
+
+def _threads(pid):
+    try:
+        with open("/proc/%d/status" % pid) as f:
+            for line in f:
+                if line.startswith("Threads:"):
+                    return int(line[8:].strip())
+    except (OSError, ValueError):
+        pass
+    return 0
+
+
+def _start_ticks(pid, own_user):
+    """As _read_start_ticks, but _UNKNOWN wherever this /proc cannot prove a death: no /proc, a /proc
+    of another pid namespace, or one that hides other users' processes (a missing entry proves the
+    death only when own_user: the segment is private to this user, and hidepid never hides a user's
+    own processes)."""
+    view = _proc_view()
+    me = os.getpid()
+    if not view.has_proc or (view.foreign and pid != me):
+        return _UNKNOWN
+    ticks = _read_start_ticks(pid)
+    if ticks == _DEAD and pid != me and view.problem is not None and not own_user:
+        return _UNKNOWN
+    return ticks
+
+
+class _Identity:
+    """This process as lock words name it: pid, start ticks, the 32-bit start tag, the owner key
+    pid << 32 | tag32 and the slot identity pid << 32 | (tag32 & 0xFFFF) << 16."""
+
+    def __init__(self, pid, ticks):
+        self.pid, self.ticks = pid, ticks
+        self.tag = ticks & _MASK32
+        self.key = pid << 32 | self.tag
+        self.slot = pid << 32 | (self.tag & 0xFFFF) << 16
+
+
+def _identity():
+    """This process's _Identity, from field 22 of /proc/self/stat; raises SegmentError if it has none."""
+    pid = os.getpid()
+    found = _IDENTITIES.get(pid)
+    if found is None:
+        found = "this process's start time cannot be read from /proc/self/stat"
+        if pid > _MAX_PID:
+            found = "pid %d does not fit the 31 bits lock words give it" % pid
+        else:
+            line = _stat_line("self")
+            fields = _stat_fields(line) if isinstance(line, bytes) else None
+            if fields is not None:
+                try:
+                    found = _Identity(pid, int(fields[22 - 3]))
+                except ValueError:
+                    pass
+        _IDENTITIES[pid] = found
+    if isinstance(found, str):
+        raise SegmentError(found)
+    return found
+
+
+def _alive(pid, tag, tag_mask, own_user):
+    """False only when the process (pid, tag) is certainly dead; "cannot tell" is alive. Our own pid
+    with another tag is a dead predecessor; a process is never dead to itself."""
+    me = _identity()
+    if pid == me.pid:
+        return (me.ticks & tag_mask) == tag
+    ticks = _start_ticks(pid, own_user)
+    if ticks == _DEAD:
+        return False
+    if ticks == _UNKNOWN:
+        if len(_REPORTED) < 1024 and pid not in _REPORTED:
+            _REPORTED.add(pid)
+            why = _proc_view().problem or "/proc/%d/stat cannot be read" % pid
+            import logging
+            logging.getLogger("shmkit").warning("cannot tell whether pid %d is alive (%s); what it holds is waited for, "
+                                                "never taken over", pid, why)
+        return True
+    return (ticks & tag_mask) == tag
+
+
+def _key_alive(key, own_user):
+    """Whether the process an owner key (or a record's writer key) names lives; TAKING is ignored."""
+    key &= ~_TAKING & _MASK64
+    return _alive(key >> 32, key & _MASK32, _MASK32, own_user)
+
+
+def _slot_alive(word, own_user):
+    """Whether the process a slot word names lives (16-bit start tag)."""
+    return _alive(word >> 32, (word >> 16) & 0xFFFF, 0xFFFF, own_user)
+
+
+def _namespace(kind):
+    """The inode in pid:[4026531836], the link /proc/self/ns/KIND points to; 0 if unknown."""
+    try:
+        link = os.readlink("/proc/self/ns/" + kind)
+        return int(link[link.index("[") + 1:-1])
+    except (OSError, ValueError):
+        return 0
+
+
+def _boot_id():
+    try:
+        with open("/proc/sys/kernel/random/boot_id") as f:
+            return uuid.UUID(f.read().strip())
+    except (OSError, ValueError):
+        return None
+
+
+def _host_view_refusal(segment):
+    """Why this process must not take part in the lock words of segment (docs/locks.md §2,
+    "Namespaces and boots"), or None: its /proc is of another pid namespace, or the segment was
+    created in another pid or time namespace or another boot (unknown values match)."""
+    view = _proc_view()
+    if view.foreign:
+        return view.problem + "; holders' pids cannot be checked from here"
+    h = segment.header
+    pid_ns, time_ns, boot = _namespace("pid"), _namespace("time"), _boot_id()
+    creator_boot = h["creator_boot_id"]
+
+    def differs(a, b):
+        return bool(a) and bool(b) and a != b
+
+    if differs(creator_boot, boot):
+        return ("segment '%s' was created by pid %d in another boot (%s; this is %s): its lock words may name processes "
+                "of that boot; recreate the segment to use its locks" % (segment.name, h["creator_pid"], creator_boot, boot))
+    if differs(h["creator_pid_namespace"], pid_ns) or differs(h["creator_time_namespace"], time_ns):
+        return ("segment '%s' was created by pid %d in another pid or time namespace (segment: pid namespace %d, time "
+                "namespace %d; this process: %d, %d): the pids and start times in its lock words mean other processes "
+                "here" % (segment.name, h["creator_pid"], h["creator_pid_namespace"], h["creator_time_namespace"],
+                          pid_ns, time_ns))
+    return None
+
+
+# ---------------------------------------------------------------------------------------------
+# Compare-and-set: the standard library has none; libatomic's, on the mapped words
+
+_SEQ_CST = 5          # __ATOMIC_SEQ_CST
+_ATOMICS = []         # [the _Atomics] or [the reason libatomic cannot be used], once loaded
+
+
+class _Atomics:
+    """libatomic's lock-free 4- and 8-byte operations (lock cmpxchg, lock xadd, lock or/and on
+    x86-64): the same hardware atomics as the JVM's VarHandles, on addresses in the mapping."""
+
+    def __init__(self):
+        lib = ctypes.CDLL("libatomic.so.1")
+        # getattr: a name starting with two underscores would be mangled inside a class body
+        self._cas8 = getattr(lib, "__atomic_compare_exchange_8")
+        self._cas8.argtypes = [ctypes.c_void_p, ctypes.POINTER(ctypes.c_uint64), ctypes.c_uint64, ctypes.c_int, ctypes.c_int]
+        self._cas8.restype = ctypes.c_bool
+        self._cas4 = getattr(lib, "__atomic_compare_exchange_4")
+        self._cas4.argtypes = [ctypes.c_void_p, ctypes.POINTER(ctypes.c_uint32), ctypes.c_uint32, ctypes.c_int, ctypes.c_int]
+        self._cas4.restype = ctypes.c_bool
+        self._add8 = getattr(lib, "__atomic_fetch_add_8")
+        self._add8.argtypes = [ctypes.c_void_p, ctypes.c_uint64, ctypes.c_int]
+        self._add8.restype = ctypes.c_uint64
+        self._or4 = getattr(lib, "__atomic_fetch_or_4")
+        self._and4 = getattr(lib, "__atomic_fetch_and_4")
+        for f in (self._or4, self._and4):
+            f.argtypes = [ctypes.c_void_p, ctypes.c_uint32, ctypes.c_int]
+            f.restype = ctypes.c_uint32
+
+    def cas8(self, address, expected, desired):
+        return bool(self._cas8(address, ctypes.byref(ctypes.c_uint64(expected & _MASK64)), desired & _MASK64,
+                               _SEQ_CST, _SEQ_CST))
+
+    def cas4(self, address, expected, desired):
+        return bool(self._cas4(address, ctypes.byref(ctypes.c_uint32(expected & _MASK32)), desired & _MASK32,
+                               _SEQ_CST, _SEQ_CST))
+
+    def add8(self, address, delta):
+        return self._add8(address, delta & _MASK64, _SEQ_CST)
+
+    def or4(self, address, bits):
+        self._or4(address, bits & _MASK32, _SEQ_CST)
+
+    def and4(self, address, bits):
+        self._and4(address, bits & _MASK32, _SEQ_CST)
+
+
+def _atomics():
+    """The _Atomics, or a str saying why libatomic cannot be used."""
+    if not _ATOMICS:
+        try:
+            _ATOMICS.append(_Atomics())
+        except (OSError, AttributeError) as e:
+            _ATOMICS.append("libatomic.so.1 cannot be loaded (%s); the Python standard library has no compare-and-set, "
+                            "and taking a role needs one (install libatomic1)" % e)
+    return _ATOMICS[0]
+
+
+def _x86_64():
+    """Whether aligned 8-byte loads and stores are single instructions with acquire and release
+    semantics (x86-64's TSO), as the queue protocols need of plain struct accesses."""
+    import platform
+    return platform.machine().lower() in ("x86_64", "amd64") and ctypes.sizeof(ctypes.c_void_p) == 8
+
+
+# ---------------------------------------------------------------------------------------------
+# Queues (docs/messaging.md): descriptor, roles, producing, consuming
+
+QUEUE_MAGIC = b"SHMKQUE1"
+ONE_PRODUCER, MANY_PRODUCERS = 1, 2
+MANY_PRODUCER_PERMITS = 4096
+RECORD_TYPE = 1                   # the type of every record queue message
+PADDING = -1
+_QUEUE_MIN_CAPACITY, _QUEUE_MAX_CAPACITY = 1024, 1 << 30
+_QUEUE_MAX_LAYOUT = 4096
+_QUEUE_LAYOUT_OFFSET = 0x040
+_QUEUE_DESCRIPTOR = struct.Struct("=IIQIIII")   # 0x008 producers, zero, capacity, max message, record size, layout length, CRC
+# the control area, from C
+_TAIL, _CLAIMER, _HEAD, _CLEARED = 0x000, 0x008, 0x080, 0x088
+_CONSUMER_ROLE, _PRODUCER_ROLE = 0x100, 0x280
+_UNBLOCKED, _ATTACHES, _END_OF_STREAM_AT, _CLAIM_TAKEOVERS = 0x400, 0x408, 0x410, 0x418
+_RING = 0x500
+# a record in the ring
+_HEADER = 16
+# a semaphore's words (docs/locks.md §3, §6)
+_SEM_OWNER, _SEM_THREAD, _SEM_HOLDS, _SEM_FLAGS, _SEM_RECOVERIES, _SEM_DEAD_PID = 0x00, 0x08, 0x10, 0x14, 0x18, 0x1C
+_SEM_PERMITS, _SEM_SLOTS, _SEM_SLOT_COUNT = 0x20, 0x40, 32
+_FLAG_INCONSISTENT, _FLAG_ACTIVE = 1, 2
+# Words are read and written with these on aligned offsets. On little-endian machines CPython's
+# struct module uses its native functions for '=i', '=q' and '=Q' (a memcpy of the word, compiled to
+# one mov): single aligned loads and stores, which x86-64 orders as acquire and release.
+_I32 = struct.Struct("=i")
+_I64 = struct.Struct("=q")
+_U64 = struct.Struct("=Q")
+_ROLE_LOCK = threading.RLock()   # serialises this process's role changes, so its slot counts stay exact
+_HELD = {}            # (pid, file, instance id, offset) -> permits this process holds of that role
+
+
+def _align16(n):
+    return (n + 15) & ~15
+
+
+class QueueFull(Exception):
+    """A send that found no room in time, or whose queue's consumer is dead (consumer_pid names it)."""
+
+    def __init__(self, message, consumer_pid=0):
+        Exception.__init__(self, message)
+        self.consumer_pid = consumer_pid
+
+
+class EndOfStream(EOFError):
+    """Nothing is waiting and nothing will come: every producer closed, or every producer still
+    holding a role is certainly dead, and all was read."""
+
+
+class _Role:
+    """A role of a queue: a SharedSemaphore (docs/locks.md §6) in its control area, whose permits
+    belong to processes. Taking one: take the semaphore's owner word with a CAS (briefly; a dead
+    holder of it is taken over silently after an owner-check interval), check permits - the sum
+    of the slots, add 1 to this process's slot word with a CAS, release the owner word. If no
+    permit is free, the slots of certainly dead processes are freed first (INCONSISTENT set and
+    the recovery counted before each slot is freed), and the flag is cleared once the permit is
+    taken, as Java's Roles.take does. Releasing: a CAS of this process's slot word down by 1."""
+
+    def __init__(self, queue, offset, permits, what, holder):
+        self.queue, self.offset, self.permits, self.what, self.holder = queue, offset, permits, what, holder
+
+    def _load(self, fmt, at):
+        return fmt.unpack_from(self.queue._buf, self.offset + at)[0]
+
+    def _store(self, fmt, at, value):
+        fmt.pack_into(self.queue._buf, self.offset + at, value)
+
+    def _address(self, at):
+        return self.queue._address + self.offset + at
+
+    def _slot_at(self, i):
+        return _SEM_SLOTS + 8 * i
+
+    def _home(self, pid):
+        """Where process pid looks first (Java's ProcessSlots.homeOf), so processes spread over the slots."""
+        return ((pid * 0x9E3779B9) >> 16) % _SEM_SLOT_COUNT
+
+    def _order(self, pid):
+        home = self._home(pid)
+        return [self._slot_at((home + i) % _SEM_SLOT_COUNT) for i in range(_SEM_SLOT_COUNT)]
+
+    def slots(self):
+        return [self._load(_U64, self._slot_at(i)) for i in range(_SEM_SLOT_COUNT)]
+
+    def holders(self):
+        """[{"pid", "permits", "alive"}] for every occupied slot."""
+        own = self.queue.segment.private_to_user
+        out = []
+        for word in self.slots():
+            if word:
+                try:
+                    alive = _slot_alive(word, own)
+                except SegmentError:
+                    alive = True      # without /proc nothing can be proven dead
+                out.append({"pid": word >> 32, "permits": word & _COUNT_MASK, "alive": alive})
+        return out
+
+    def is_empty(self):
+        return not any(self.slots())
+
+    def _held_key(self, me):
+        seg = self.queue.segment
+        return (me.pid, seg._file_id, seg.header["instance_id"], self.offset)
+
+    def take(self, atomics):
+        """Takes one permit, or raises SegmentError naming the live holders."""
+        q = self.queue
+        me = _identity()
+        permits = self._load(_I32, _SEM_PERMITS)
+        if permits != self.permits:
+            raise _error(q.name, "is a corrupt queue: its %s has %d permits; a queue's has %d" % (self.what, permits, self.permits))
+        with _ROLE_LOCK:
+            key = self._held_key(me)
+            held = _HELD.get(key, 0)
+            taken, freed = False, 0
+            self._acquire_word(me, atomics)
+            try:
+                if held == 0:
+                    # this process holds nothing here, so a slot with its identity is a dead process's that had
+                    # our pid and the same 16 bits of start tag: free it, or it would read as ours forever
+                    freed += self._free(atomics, me, lambda w: (w & ~_COUNT_MASK) == me.slot, record=False)
+                taken = self._try_add(atomics, me)
+                if not taken:
+                    own = q.segment.private_to_user
+                    freed += self._free(atomics, me, lambda w: (w & ~_COUNT_MASK) != me.slot and not _slot_alive(w, own),
+                                        record=True)
+                    taken = self._try_add(atomics, me)
+            finally:
+                self._release_word()
+            if taken:
+                _HELD[key] = held + 1
+                if freed:
+                    # what the dead holder left unfinished is redone by this one (Java's Roles.take does the same)
+                    atomics.and4(self._address(_SEM_FLAGS), ~_FLAG_INCONSISTENT)
+                return
+        holders = ", ".join("pid %d%s" % (h["pid"], "" if h["alive"] else " (dead)") for h in self.holders())
+        raise SegmentError("queue '%s' already has %s: [%s]" % (q.name, self.holder, holders), q.name)
+
+    def _acquire_word(self, me, atomics):
+        """Takes the semaphore's owner word: CAS 0 -> our key. Its holders keep it for a few stores; one
+        that keeps it for an owner-check interval is checked, and if certainly dead, the word is taken
+        over (CAS dead key -> our key | TAKING, holder and hold count stored, then our plain key): silent,
+        since the slots it guards change only by single CASes (docs/locks.md §6)."""
+        q = self.queue
+        owner = self._address(_SEM_OWNER)
+        interval = q.owner_check_interval
+        start = time.monotonic()
+        deadline = start + 10 * interval + 1.0
+        seen, seen_since, attempt = 0, start, 0
+        while True:
+            current = self._load(_U64, _SEM_OWNER)
+            if current == 0:
+                if atomics.cas8(owner, 0, me.key):
+                    self._enter()
+                    return
+                continue
+            now = time.monotonic()
+            if current != seen:
+                seen, seen_since = current, now
+            elif now - seen_since >= interval:
+                seen_since = now
+                if (current & ~_TAKING) != me.key and not _key_alive(current, q.segment.private_to_user):
+                    if atomics.cas8(owner, current, me.key | _TAKING):
+                        flags = self._load(_I32, _SEM_FLAGS)
+                        if flags & _FLAG_ACTIVE:
+                            atomics.and4(self._address(_SEM_FLAGS), ~_FLAG_ACTIVE)
+                        self._enter()
+                        self._store(_U64, _SEM_OWNER, me.key)
+                        return
+                    continue
+            if now > deadline:
+                raise SegmentError("queue '%s': the internal word of its %s has been held by pid %d for over %.1f s"
+                                   % (q.name, self.what, (current & ~_TAKING) >> 32, now - seen_since), q.name)
+            _idle(attempt)
+            attempt += 1
+
+    def _enter(self):
+        self._store(_U64, _SEM_THREAD, os.getpid() << 32 | (threading.get_native_id() & _MASK32))
+        self._store(_I32, _SEM_HOLDS, 1)
+
+    def _release_word(self):
+        self._store(_I32, _SEM_HOLDS, 0)
+        self._store(_U64, _SEM_THREAD, 0)
+        self._store(_U64, _SEM_OWNER, 0)           # the release: an x86-64 store
+
+    def _try_add(self, atomics, me):
+        """Adds one permit to this process's slot (its own slot, else a free one), holding the owner word."""
+        if self.permits - sum(w & _COUNT_MASK for w in self.slots()) < 1:
+            return False
+        order = self._order(me.pid)
+        while True:
+            for at in order:
+                word = self._load(_U64, at)
+                if word and (word & ~_COUNT_MASK) == me.slot:
+                    if (word & _COUNT_MASK) + 1 > _COUNT_MASK:
+                        raise SegmentError("queue '%s': pid %d would hold more than %d permits of its %s"
+                                           % (self.queue.name, me.pid, _COUNT_MASK, self.what), self.queue.name)
+                    if atomics.cas8(self._address(at), word, word + 1):
+                        return True
+                    break                          # changed meanwhile: look again
+            else:
+                for at in order:
+                    if self._load(_U64, at) == 0 and atomics.cas8(self._address(at), 0, me.slot | 1):
+                        return True
+                return False
+
+    def _free(self, atomics, me, doomed, record):
+        """Frees the slots for which doomed(word) holds, holding the owner word: INCONSISTENT first (and,
+        for a dead holder, the recovery counted), then the CAS to 0. Returns the permits freed."""
+        freed = 0
+        for at in self._order(me.pid):
+            word = self._load(_U64, at)
+            if word and doomed(word):
+                atomics.or4(self._address(_SEM_FLAGS), _FLAG_INCONSISTENT)
+                if record:
+                    recoveries = self._load(_I32, _SEM_RECOVERIES)
+                    self._store(_I32, _SEM_RECOVERIES, recoveries + 1 if recoveries < 0x7FFFFFFF else -0x80000000)
+                    self._store(_I32, _SEM_DEAD_PID, word >> 32)
+                if atomics.cas8(self._address(at), word, 0):
+                    freed += word & _COUNT_MASK
+        return freed
+
+    def release(self, atomics):
+        """Gives back one permit this process holds: a CAS of its slot word down by one."""
+        me = _identity()
+        with _ROLE_LOCK:
+            key = self._held_key(me)
+            held = _HELD.get(key, 0)
+            if held < 1:
+                raise SegmentError("queue '%s': pid %d gives back %s it does not hold" % (self.queue.name, me.pid, self.what),
+                                   self.queue.name)
+            order = self._order(me.pid)
+            while True:
+                for at in order:
+                    word = self._load(_U64, at)
+                    if word and (word & ~_COUNT_MASK) == me.slot:
+                        if atomics.cas8(self._address(at), word, 0 if word & _COUNT_MASK == 1 else word - 1):
+                            _HELD[key] = held - 1
+                            return
+                        break
+                else:
+                    _HELD[key] = 0
+                    raise SegmentError("queue '%s': the slot of pid %d in its %s is gone (was it freed by another "
+                                       "process that took this one for dead?)" % (self.queue.name, me.pid, self.what),
+                                       self.queue.name)
+
+
+def _idle(attempt):
+    """The wait between two looks at shared words: a few yields, then sleeps from 2 µs doubling to 1 ms."""
+    if attempt < 8:
+        time.sleep(0)
+    else:
+        time.sleep(min(0.001, 0.000002 * (1 << min(attempt - 8, 10))))
+
+
+class Queue:
+    """A shmkit message queue (docs/messaging.md), attached by name: a segment of kind "queue"
+    whose descriptor is checked exactly as the Java side checks it (magic, CRC, each field's
+    range, the data size, the record layout, then the positions); every failure is a
+    SegmentError naming the queue and the field.
+
+    layout: None accepts the queue's own record layout (record_layout is '' for byte messages);
+    a str must equal it ('' asks for a queue of byte messages). owner_check_interval (seconds,
+    default 0.01 as in Java) is how long a waiter waits before it checks the process it waits
+    for. readonly=True maps the file read-only: status() only.
+
+    Attributes: name, segment, producers (ONE_PRODUCER or MANY_PRODUCERS), capacity,
+    max_message, record_layout, record_size, record_type (the ctypes Structure of a record
+    queue, else None).
+
+    consumer() and producer() take a role; close() (or leaving a with block) closes what they
+    made and detaches. Producers and consumers are for one thread at a time, and belong to the
+    process that made them (a forked child attaches anew)."""
+
+    def __init__(self, name, directory=None, layout=None, readonly=False, trust_other_users=False, follow_links=False,
+                 owner_check_interval=0.01):
+        self.segment = Segment(name, directory, readonly, trust_other_users, follow_links)
+        self._ends = []
+        try:
+            self._attach(layout, float(owner_check_interval))
+        except BaseException:
+            self.close()
+            raise
+
+    def _attach(self, layout, interval):
+        seg = self.segment
+        self.name = name = seg.name
+        self.owner_check_interval = interval
+        if seg.kind != "queue":
+            raise _error(name, "holds a %s segment (%s x %d), not a queue" % (seg.kind, seg.header["layout"], seg.count))
+        if seg.header["layout"] != "u8":
+            raise _error(name, "is a queue segment whose layout is %s; a queue's data is u8" % seg.header["layout"])
+        buf = self._buf = seg.buf
+        base = seg.header["data_offset"]
+        d = _check_queue_descriptor(name, buf, base, seg.header["data_size"])
+        self.producers, self.capacity, self.max_message = d["producers"], d["capacity"], d["max_message"]
+        self.record_size, self.record_layout = d["record_size"], d["layout"]
+        if layout is not None and layout != self.record_layout:
+            raise _error(name, "holds a queue of %s, requested a queue of %s" % (_describe_queue(self.record_layout),
+                                                                                _describe_queue(layout)))
+        self.record_type = ctype_of(d["parsed"]) if d["parsed"] is not None else None
+        self._c = base + d["control"]
+        self._ring_offset = self._c + _RING
+        self._mask = self.capacity - 1
+        tail, head, cleared = self._word(_TAIL), self._word(_HEAD), self._word(_CLEARED)
+        if cleared < 0 or cleared > head or head > tail or tail - cleared > self.capacity or (tail | head | cleared) & 15:
+            raise _error(name, "is a corrupt queue: its positions (cleared %d, head %d, tail %d) break cleared <= head <= "
+                         "tail <= cleared + %d (the capacity), all multiples of 16" % (cleared, head, tail, self.capacity))
+        self._ring = buf[self._ring_offset:self._ring_offset + self.capacity]
+        self._views = [self._ring]
+        self._address = None
+        if not seg.readonly:
+            # ctypes sees the mapping's address only through a writable buffer; kept until close()
+            self._anchor = ctypes.c_char.from_buffer(seg._mmap)
+            self._address = ctypes.addressof(self._anchor)
+        self._consumer_role = _Role(self, self._c + _CONSUMER_ROLE, 1, "consumer role", "a consumer")
+        self._producer_role = _Role(self, self._c + _PRODUCER_ROLE,
+                                    1 if self.producers == ONE_PRODUCER else MANY_PRODUCER_PERMITS, "producer role",
+                                    "a producer")
+
+    # -- words of the control area, by offset from C
+
+    def _word(self, at):
+        return _I64.unpack_from(self._buf, self._c + at)[0]
+
+    def _set_word(self, at, value):
+        _I64.pack_into(self._buf, self._c + at, value)
+
+    def _tail(self):
+        return self._word(_TAIL)
+
+    # -- roles
+
+    def _role_atomics(self, what):
+        """The atomics for taking a role, after checking that this process may take one at all."""
+        self.segment._check_open()
+        if self.segment.readonly:
+            raise SegmentError("queue '%s' is attached read-only: taking %s writes its role words" % (self.name, what), self.name)
+        atomics = _atomics()
+        if isinstance(atomics, str):
+            raise SegmentError("queue '%s': cannot take %s: %s" % (self.name, what, atomics), self.name)
+        try:
+            _identity()
+        except SegmentError as e:
+            raise SegmentError("queue '%s': cannot take %s: %s" % (self.name, what, e), self.name) from None
+        refusal = _host_view_refusal(self.segment)
+        if refusal:
+            raise SegmentError("queue '%s': refusing to take %s: %s" % (self.name, what, refusal), self.name)
+        return atomics
+
+    def consumer(self):
+        """Takes the consumer role (a dead holder's is taken back) and returns a QueueConsumer.
+        Raises SegmentError naming the live consumer, or saying why this process cannot take a role."""
+        if not _x86_64():
+            import platform
+            raise SegmentError("queue '%s': cannot consume on %s: plain loads and stores may be reordered there, and "
+                               "shmkit.py has no acquire loads or release stores, so it could read a message torn and its "
+                               "zeroing could land after a producer's new record (docs/messaging.md §7)"
+                               % (self.name, platform.machine()), self.name)
+        c = QueueConsumer(self, self._role_atomics("the consumer role"))
+        self._ends.append(c)
+        return c
+
+    def producer(self):
+        """Takes the producer role of a one-producer queue (a dead holder's is taken back) and
+        returns a QueueProducer. A many-producer queue is refused (see docs/messaging.md §7), and so
+        is writing anywhere but on x86-64."""
+        if self.producers != ONE_PRODUCER:
+            raise SegmentError("queue '%s' has many producers, and shmkit.py cannot write to it: each reservation there "
+                               "takes the queue's claimer word with a compare-and-set, which the Python standard library "
+                               "cannot do (and taking a dead claimer's word over is not implemented either); shmkit.py "
+                               "reads many-producer queues, and writes one-producer queues only" % self.name, self.name)
+        if not _x86_64():
+            import platform
+            raise SegmentError("queue '%s': shmkit.py writes to queues only on x86-64, where aligned stores are release "
+                               "stores; on %s the payload could be seen after its length (docs/messaging.md §7)"
+                               % (self.name, platform.machine()), self.name)
+        p = QueueProducer(self, self._role_atomics("the producer role"))
+        self._ends.append(p)
+        return p
+
+    # -- state
+
+    def _end_of_stream(self):
+        """§5: the attach count recorded by the last producer to close, nothing waiting, and no
+        producer role held (a producer may have taken its role and not yet counted itself)."""
+        attaches = self._word(_ATTACHES)
+        return (attaches > 0 and self._word(_END_OF_STREAM_AT) == attaches and self._tail() == self._word(_HEAD)
+                and self._producer_role.is_empty())
+
+    def _check_end_of_stream(self, abandoned):
+        """Raises EndOfStream if every producer closed and all was read; with abandoned (once per
+        owner-check interval: it reads /proc) also if every producer still holding a role is dead."""
+        if self._end_of_stream():
+            raise EndOfStream("queue '%s': every producer closed and all was read" % self.name)
+        if abandoned and self._word(_ATTACHES) != 0 and self._tail() == self._word(_HEAD):
+            holders = self._producer_role.holders()
+            if holders and not any(h["alive"] for h in holders):
+                raise EndOfStream("queue '%s': every producer died (pids %s) and all was read"
+                                  % (self.name, [h["pid"] for h in holders]))
+
+    def _count_messages(self, head, tail):
+        count, p, ring, cap = 0, head, self._ring, self.capacity
+        while p < tail:
+            i = p & self._mask
+            length = abs(_I32.unpack_from(ring, i)[0])
+            if length < _HEADER or _align16(length) > cap - i:
+                break        # being written, or changing under us: a snapshot cannot say more
+            if _I32.unpack_from(ring, i + 4)[0] != PADDING:
+                count += 1
+            p += _align16(length)
+        return count
+
+    def status(self):
+        """The queue's state now, read without taking anything: a dict as Java's QueueStatus."""
+        self.segment._check_open()
+        head, tail = self._word(_HEAD), self._tail()
+        consumers = self._consumer_role.holders()
+        return {
+            "name": self.name, "producers": "one producer" if self.producers == ONE_PRODUCER else "many producers",
+            "capacity": self.capacity, "max_message": self.max_message, "record_layout": self.record_layout,
+            "head": head, "tail": tail, "cleared": self._word(_CLEARED), "depth_bytes": tail - head,
+            "depth_messages": self._count_messages(head, tail), "unblocked": self._word(_UNBLOCKED),
+            "claim_takeovers": self._word(_CLAIM_TAKEOVERS), "attaches": self._word(_ATTACHES),
+            "end_of_stream_at": self._word(_END_OF_STREAM_AT),
+            "consumer": consumers[0] if consumers else None, "producer_list": self._producer_role.holders(),
+            "end_of_stream": self._end_of_stream(),
+        }
+
+    def close(self):
+        """Closes the producers and consumers made from this queue (giving their roles back) and
+        detaches. Never raises; calling it again does nothing."""
+        for end in getattr(self, "_ends", []):
+            try:
+                end.close()
+            except Exception:
+                pass
+        self._ends = []
+        for view in getattr(self, "_views", []):
+            view.release()
+        self._views = []
+        self._anchor = None
+        self.segment.close()
+
+    def __enter__(self):
+        self.segment._check_open()
+        return self
+
+    def __exit__(self, exc_type, exc, tb):
+        self.close()
+        return False
+
+    def __repr__(self):
+        return "Queue(%r, %s, %d bytes%s%s)" % (self.name, "one producer" if self.producers == ONE_PRODUCER else
+                                                "many producers", self.capacity,
+                                                ", " + self.record_layout if self.record_layout else "",
+                                                ", closed" if self.segment.closed else "")
+
+
+def _describe_queue(layout):
+    return "byte messages" if not layout else "records " + layout
+
+
+def _check_queue_descriptor(name, buf, base, size):
+    """Checks a queue descriptor (docs/messaging.md §2) at buf[base:base + size]: the magic, the
+    layout length, the CRC, each field's range, the data size, the layout text. Returns its fields."""
+    def corrupt(what):
+        return _error(name, "is a corrupt queue: " + what)
+
+    if size < _QUEUE_LAYOUT_OFFSET or bytes(buf[base:base + 8]) != QUEUE_MAGIC:
+        raise corrupt("its data does not start with the queue magic \"SHMKQUE1\"")
+    producers, _, capacity, max_message, record_size, n, stored = _QUEUE_DESCRIPTOR.unpack_from(buf, base + 8)
+    if n > _QUEUE_MAX_LAYOUT or _QUEUE_LAYOUT_OFFSET + n > size:
+        raise corrupt("record layout length is %d (at most %d)" % (n, _QUEUE_MAX_LAYOUT))
+    raw = bytes(buf[base + _QUEUE_LAYOUT_OFFSET:base + _QUEUE_LAYOUT_OFFSET + n])
+    crc = zlib.crc32(raw, zlib.crc32(bytes(buf[base:base + 0x24])))
+    if crc != stored:
+        raise corrupt("its descriptor checksum is 0x%x but it hashes to 0x%x" % (stored, crc))
+    if producers not in (ONE_PRODUCER, MANY_PRODUCERS):
+        raise corrupt("producer count code is %d (1 for one producer, 2 for many)" % producers)
+    if capacity & (capacity - 1) or not _QUEUE_MIN_CAPACITY <= capacity <= _QUEUE_MAX_CAPACITY:
+        raise corrupt("capacity is %d (a power of two from %d to %d)" % (capacity, _QUEUE_MIN_CAPACITY, _QUEUE_MAX_CAPACITY))
+    largest = capacity // 8 - _HEADER
+    if max_message > largest:
+        raise corrupt("max message length is %d for a capacity of %d (at most %d)" % (max_message, capacity, largest))
+    if record_size > max_message or (record_size == 0) != (n == 0):
+        raise corrupt("record size is %d with a layout text of %d bytes and a max message length of %d"
+                      % (record_size, n, max_message))
+    control = _align(_QUEUE_LAYOUT_OFFSET + n, 128)
+    if size != control + _RING + capacity:
+        raise corrupt("its data is %d bytes; a ring of %d needs %d" % (size, capacity, control + _RING + capacity))
+    parsed = None
+    try:
+        layout = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        raise corrupt("its record layout text is not valid UTF-8: %s" % _escape(raw)) from None
+    if n:
+        try:
+            parsed = _LayoutParser(layout).parse()
+        except SegmentError as e:
+            raise corrupt("its record " + str(e)) from None
+        if parsed.size != record_size:
+            raise corrupt("record size is %d but its record layout text %s describes %d bytes"
+                          % (record_size, layout, parsed.size))
+    return {"producers": producers, "capacity": capacity, "max_message": max_message, "record_size": record_size,
+            "layout": layout, "parsed": parsed, "control": control}
+
+
+class _End:
+    """What producers and consumers share: their queue, their role, their process."""
+
+    def __init__(self, queue, role, atomics):
+        self.queue, self._role, self._atomics = queue, role, atomics
+        self.closed = True           # until the role is taken
+        self._pid = os.getpid()
+        role.take(atomics)
+        self.closed = False
+
+    def _check(self):
+        if self.closed:
+            raise SegmentError("the %s of queue '%s' is closed" % (self._what, self.queue.name), self.queue.name)
+        if os.getpid() != self._pid:
+            raise SegmentError("the %s of queue '%s' belongs to pid %d, not to this forked child: attach anew"
+                               % (self._what, self.queue.name, self._pid), self.queue.name)
+        self.queue.segment._check_open()
+
+    def __enter__(self):
+        self._check()
+        return self
+
+    def __exit__(self, exc_type, exc, tb):
+        self.close()
+        return False
+
+    def __repr__(self):
+        return "%s[%s%s]" % (type(self).__name__, self.queue.name, ", closed" if self.closed else "")
+
+
+class QueueProducer(_End):
+    """The producer of a one-producer queue (Queue.producer()): it holds the producer role until
+    close(). Follows docs/messaging.md §3, R1-R8 without a claimer word: reserve at its own copy
+    of the tail (a padding record first if the message would not fit before the ring's end),
+    write the header (writer key, type, then the negative length), advance the tail, copy the
+    payload, store the positive length. close() gives the role back and, if no process holds a
+    producer role any more, marks the end of the stream (§5)."""
+
+    _what = "producer"
+
+    def __init__(self, queue, atomics):
+        _End.__init__(self, queue, queue._producer_role, atomics)
+        atomics.add8(queue._address + queue._c + _ATTACHES, 1)
+        self._key = _identity().key
+        self._cleared = queue._word(_CLEARED)
+        # a predecessor that died before its tail store left at most a header at the tail, which is overwritten
+        self._tail = queue._tail()
+
+    def offer(self, type, data):
+        """Copies a message in if there is room now; False if the queue is full. type is 1 or more;
+        data any bytes-like object of at most max_message bytes."""
+        return self._send(type, data, False, None)
+
+    def send(self, type, data, timeout=None):
+        """Copies a message in, waiting up to timeout seconds for room (None: as long as it takes).
+        Raises QueueFull if it stayed full, or at once (at an owner check) if the consumer is dead."""
+        self._send(type, data, True, timeout)
+
+    def offer_record(self, record):
+        """offer() for a record queue: record is an instance of queue.record_type, a dict of its fields,
+        or bytes-like of exactly record_size bytes."""
+        return self._send(RECORD_TYPE, self._record_bytes(record), False, None)
+
+    def send_record(self, record, timeout=None):
+        """send() for a record queue; record as for offer_record()."""
+        self._send(RECORD_TYPE, self._record_bytes(record), True, timeout)
+
+    def _record_bytes(self, record):
+        q = self.queue
+        if q.record_type is None:
+            raise ValueError("queue '%s' holds byte messages, not records" % q.name)
+        if isinstance(record, dict):
+            record = q.record_type(**record)
+        if isinstance(record, ctypes.Structure):
+            if not isinstance(record, q.record_type):
+                raise TypeError("queue '%s' holds records %s; a %s is another type" % (q.name, q.record_layout,
+                                                                                    type(record).__name__))
+            return bytes(record)
+        return memoryview(record).cast("B")
+
+    def _send(self, type, data, wait, timeout):
+        self._check()
+        q = self.queue
+        view = data if isinstance(data, bytes) else memoryview(data).cast("B")
+        n = len(view)
+        if not isinstance(type, int) or not 1 <= type <= 0x7FFFFFFF:
+            raise ValueError("queue '%s': message type %r is reserved; types are 1 to 2147483647" % (q.name, type))
+        if n > q.max_message:
+            raise ValueError("queue '%s': a message of %d bytes exceeds its largest, %d bytes" % (q.name, n, q.max_message))
+        if q.record_type is not None and (type != RECORD_TYPE or n != q.record_size):
+            raise ValueError("queue '%s' holds records of %d bytes, type %d; not a message of %d bytes of type %d"
+                             % (q.name, q.record_size, RECORD_TYPE, n, type))
+        at = self._reserve(type, n)
+        if at < 0:
+            if not wait:
+                return False
+            at = self._await_room(type, n, timeout)
+        ring = q._ring
+        committed = False
+        try:
+            ring[at + _HEADER:at + _HEADER + n] = view                 # R7
+            _I32.pack_into(ring, at, _HEADER + n)                      # R8: committed
+            committed = True
+        finally:
+            if not committed:                                          # abort: type -1, then the length
+                _I32.pack_into(ring, at + 4, PADDING)
+                _I32.pack_into(ring, at, _HEADER + n)
+        return True
+
+    def _reserve(self, type, n):
+        """R1-R5 at this producer's tail; the ring offset of the record, or -1 if the queue is full."""
+        q = self.queue
+        cap, ring, key = q.capacity, q._ring, self._key
+        a = _align16(_HEADER + n)                                      # R1
+        t = self._tail
+        i = t & q._mask
+        p = cap - i if a > cap - i else 0
+        nxt = t + p + a
+        if nxt - self._cleared > cap:                                  # R2
+            self._cleared = q._word(_CLEARED)
+            if nxt - self._cleared > cap:
+                return -1
+        pad = i
+        if p:                                                          # R3: padding to the ring's end, negative
+            _U64.pack_into(ring, i + 8, key)                           # until the tail covers it
+            _I32.pack_into(ring, i + 4, PADDING)
+            _I32.pack_into(ring, i, -p)
+            i = 0
+        _U64.pack_into(ring, i + 8, key)                               # R4
+        _I32.pack_into(ring, i + 4, type)
+        _I32.pack_into(ring, i, -(_HEADER + n))
+        q._set_word(_TAIL, nxt)                                        # R5: published
+        if p:
+            _I32.pack_into(ring, pad, p)                               # R5b: the padding committed
+        self._tail = nxt
+        return i
+
+    def _await_room(self, type, n, timeout):
+        q = self.queue
+        start = time.monotonic()
+        next_check = start + q.owner_check_interval
+        attempt = 0
+        while True:
+            now = time.monotonic()
+            if now >= next_check:
+                next_check = now + q.owner_check_interval
+                for c in q._consumer_role.holders():
+                    if not c["alive"]:
+                        raise QueueFull("queue '%s' is full and its consumer, pid %d, is dead: nothing will make room "
+                                        "until a new consumer attaches" % (q.name, c["pid"]), c["pid"])
+            if timeout is not None and now - start >= timeout:
+                s = q.status()
+                consumer = s["consumer"]
+                raise QueueFull("queue '%s' stayed full for %s s (%d of %d bytes waiting; consumer %s)"
+                                % (q.name, timeout, s["depth_bytes"], q.capacity,
+                                   "pid %d" % consumer["pid"] if consumer else "none"), consumer["pid"] if consumer else 0)
+            _idle(attempt)
+            attempt += 1
+            at = self._reserve(type, n)
+            if at >= 0:
+                return at
+
+    def close(self):
+        """Gives the producer role back; if no process holds a producer role any more, stores the
+        attach count it read before into end-of-stream-at (§5). Idempotent."""
+        if self.closed or os.getpid() != self._pid:
+            return
+        self.closed = True
+        q = self.queue
+        attaches = q._word(_ATTACHES)
+        self._role.release(self._atomics)
+        if self._role.is_empty():
+            # another producer attaching now raises the count, which ends the end of stream; only ever
+            # raised, so that a slower closer's older count cannot undo a later one's
+            address = q._address + q._c + _END_OF_STREAM_AT
+            current = q._word(_END_OF_STREAM_AT)
+            while current < attaches and not self._atomics.cas8(address, current, attaches):
+                current = q._word(_END_OF_STREAM_AT)
+
+
+class QueueConsumer(_End):
+    """The consumer of a queue (Queue.consumer()): it holds the consumer role until close().
+    Follows docs/messaging.md §4: C1-C5 for each record, then P1-P3 for what a call consumed
+    (head, zeroes, cleared). On attach it finishes a dead predecessor's zeroing; a message left
+    half-written for an owner-check interval by a writer that is certainly dead is dropped
+    (counted in "unblocked"); one whose writer lives, or cannot be checked, is waited for.
+
+    A message is consumed when the call that returns it returns: recv() and poll() consume one
+    at a time, recv_many() a batch. Anything no protocol step writes raises SegmentError naming
+    the queue and the ring offset, after publishing what was consumed before it."""
+
+    _what = "consumer"
+
+    def __init__(self, queue, atomics):
+        _End.__init__(self, queue, queue._consumer_role, atomics)
+        self._head = queue._word(_HEAD)
+        self._cleared = queue._word(_CLEARED)
+        self._stuck_at, self._stuck_since = -1, 0.0
+        self._publish(self._head)               # a predecessor that died between P1 and P3 left zeroing to do
+
+    # -- reading
+
+    def poll(self):
+        """One message as (type, bytes) if one is waiting now, else None. Never waits."""
+        got = self._read(1, None)
+        return got[0] if got else None
+
+    def recv(self, timeout=None):
+        """Waits up to timeout seconds (None: as long as it takes) for a message; (type, bytes), or
+        None if none came in time. Raises EndOfStream if nothing is waiting and nothing will come."""
+        got = self.recv_many(1, timeout)
+        return got[0] if got else None
+
+    def recv_many(self, limit=64, timeout=None):
+        """Up to limit waiting messages as [(type, bytes)], consumed together (one head store, one
+        zeroing); waits up to timeout for the first. [] if none came in time; EndOfStream as recv()."""
+        if limit < 1:
+            raise ValueError("limit must be 1 or more, not %r" % (limit,))
+        return self._wait(lambda: self._read(limit, None), timeout)
+
+    def poll_record(self):
+        """One record (a copy, an instance of queue.record_type) if one is waiting now, else None."""
+        got = self._read(1, self._record_size())
+        return self.queue.record_type.from_buffer_copy(got[0][1]) if got else None
+
+    def recv_record(self, timeout=None):
+        """recv() for a record queue: the record as an instance of queue.record_type, or None."""
+        size = self._record_size()
+        got = self._wait(lambda: self._read(1, size), timeout)
+        return self.queue.record_type.from_buffer_copy(got[0][1]) if got else None
+
+    def __iter__(self):
+        """(type, bytes) for each message until the end of the stream."""
+        while True:
+            try:
+                yield self.recv()
+            except EndOfStream:
+                return
+
+    @property
+    def end_of_stream(self):
+        """Whether every producer closed and all was read."""
+        self._check()
+        return self.queue._end_of_stream()
+
+    def _record_size(self):
+        if self.queue.record_type is None:
+            raise ValueError("queue '%s' holds byte messages, not records" % self.queue.name)
+        return self.queue.record_size
+
+    def _wait(self, read, timeout):
+        got = read()
+        if got:
+            return got
+        q = self.queue
+        start = time.monotonic()
+        next_check = start + q.owner_check_interval
+        attempt = 0
+        while True:
+            now = time.monotonic()
+            due = now >= next_check
+            if due:
+                next_check = now + q.owner_check_interval
+            q._check_end_of_stream(due)
+            if timeout is not None and now - start >= timeout:
+                return []
+            _idle(attempt)
+            attempt += 1
+            got = read()
+            if got:
+                return got
+
+    def _read(self, limit, record_size):
+        """C1-C5 from the head for up to limit messages, then P1-P3 for what was consumed. What it
+        raises, it raises before consuming anything: a fault after some messages ends the batch there
+        (they are returned and consumed), and the next call raises at once."""
+        self._check()
+        q = self.queue
+        ring, cap, mask, largest = q._ring, q.capacity, q._mask, q.max_message
+        h = self._head
+        tail = -1                                                   # the tail, loaded when needed
+        out = []
+        while len(out) < limit:
+            i = h & mask
+            length = _I32.unpack_from(ring, i)[0]                   # C1
+            if length == 0:                                         # C2: nothing more yet
+                break
+            if length < 0:                                          # C3: being written
+                if self._unblock(i, h, length, bool(out)):
+                    continue                                        # a dead writer's message became padding
+                break
+            type = _I32.unpack_from(ring, i + 4)[0]                 # C4
+            fault = None
+            if length < _HEADER or _align16(length) > cap - i or (type != PADDING and length - _HEADER > largest):
+                fault = self._corrupt(i, h, "a record length of %d bytes" % length)
+            elif type < 1 and type != PADDING:
+                fault = self._corrupt(i, h, "message type %d" % type)
+            elif type != PADDING and record_size is not None and length - _HEADER != record_size:
+                fault = _error(q.name, "is a corrupt queue: a record message of %d bytes at ring offset %d; its records "
+                               "are %d bytes" % (length - _HEADER, i, record_size))
+            if fault is not None:
+                if out:
+                    break
+                raise fault
+            if type == PADDING:
+                if q._tail() < h + length:                          # committed padding is only ever below the tail
+                    fault = self._corrupt(i, h, "a padding record of %d bytes that ends past the tail, %d"
+                                          % (length, q._tail()))
+                    if out:
+                        break
+                    raise fault
+            else:
+                if tail <= h:
+                    # a committed message is always below the tail (R5 before R8); at or past it these bytes
+                    # are a stale header that a producer is overwriting (docs/messaging.md §7, Python)
+                    tail = q._tail()
+                    if tail <= h:
+                        break
+                out.append((type, bytes(ring[i + _HEADER:i + length])))
+            h += _align16(length)                                   # C5
+        self._publish(h)
+        return out
+
+    def _unblock(self, i, h, negative, have_some):
+        """C3: drops the half-written message at h if it has stayed so for an owner-check interval,
+        lies below the tail, and its writer is certainly dead. True if it was dropped."""
+        q = self.queue
+        length = -negative
+        if length < _HEADER or _align16(length) > q.capacity - i:
+            if h < q._tail() and not have_some:
+                raise self._corrupt(i, h, "a record length of %d bytes" % negative)
+            return False
+        now = time.monotonic()
+        if self._stuck_at != h:
+            self._stuck_at, self._stuck_since = h, now
+            return False
+        if now - self._stuck_since < q.owner_check_interval or h >= q._tail():
+            return False
+        self._stuck_since = now
+        writer = _U64.unpack_from(q._ring, i + 8)[0]
+        if _key_alive(writer, q.segment.private_to_user):
+            return False
+        message = _I32.unpack_from(q._ring, i + 4)[0] != PADDING   # not padding its writer had not yet committed
+        _I32.pack_into(q._ring, i + 4, PADDING)
+        if self._atomics.cas4(q._address + q._ring_offset + i, negative, length):
+            if message:
+                self._atomics.add8(q._address + q._c + _UNBLOCKED, 1)
+            return True
+        return False
+
+    def _publish(self, head):
+        """P1 for a head that moved, then P2 and P3 for everything not yet zeroed (so a call interrupted
+        between the two is finished by the next)."""
+        if head != self._head:
+            self.queue._set_word(_HEAD, head)                       # P1: consumed
+            self._head = head
+        if self._cleared != self._head:
+            self._clear(self._cleared, self._head)
+
+    def _clear(self, start, end):
+        """P2, P3: zeroes ring positions [start, end), then publishes cleared = end."""
+        q = self.queue
+        ring_address = q._address + q._ring_offset
+        at, n = start & q._mask, end - start
+        first = min(n, q.capacity - at)
+        ctypes.memset(ring_address + at, 0, first)
+        if n > first:
+            ctypes.memset(ring_address, 0, n - first)
+        q._set_word(_CLEARED, end)
+        self._cleared = end
+
+    def _corrupt(self, i, h, what):
+        return _error(self.queue.name, "is a corrupt queue: %s at ring offset %d (position %d)" % (what, i, h))
+
+    def close(self):
+        """Gives the consumer role back; what was not consumed stays for the next consumer. Idempotent."""
+        if self.closed or os.getpid() != self._pid:
+            return
+        self.closed = True
+        self._role.release(self._atomics)
+
+
+# ---------------------------------------------------------------------------------------------
 # Command line
 
 def _main(argv):
@@ -706,12 +1947,34 @@ def _main(argv):
                      follow_links=args.follow_links) as seg:
             lines = ["%-14s %s" % (key, seg.header[key]) for key in
                      ("kind", "layout", "element_count", "element_size", "data_offset", "total_size", "creator_pid")]
-            lines.append("%-14s %s" % ("data", _preview(seg)))
+            if seg.kind == "queue":
+                lines += _queue_lines(args.name, args.dir, args.trust_other_users, args.follow_links)
+            else:
+                lines.append("%-14s %s" % ("data", _preview(seg)))
     except SegmentError as e:
         sys.stderr.write("shmkit: %s\n" % _one_line(str(e)))
         return 2
     print("\n".join(lines))
     return 0
+
+
+def _queue_lines(name, directory, trust_other_users, follow_links):
+    """What the command line shows of a queue: its descriptor, positions and roles."""
+    with Queue(name, directory, readonly=True, trust_other_users=trust_other_users, follow_links=follow_links) as q:
+        s = q.status()
+
+    def who(h):
+        return "pid %d%s" % (h["pid"], "" if h["alive"] else " (dead)")
+
+    return ["%-14s %s" % pair for pair in (
+        ("queue", "%s, %d bytes, messages up to %d bytes, %s" % (s["producers"], s["capacity"], s["max_message"],
+                                                                 _describe_queue(s["record_layout"]))),
+        ("positions", "head %d, tail %d, cleared %d" % (s["head"], s["tail"], s["cleared"])),
+        ("waiting", "%d messages, %d bytes" % (s["depth_messages"], s["depth_bytes"])),
+        ("consumer", who(s["consumer"]) if s["consumer"] else "none"),
+        ("producers", ", ".join(who(h) for h in s["producer_list"]) or "none"),
+        ("stream", "%s; %d producer attaches, %d messages dropped from dead writers, %d claimer take-overs"
+         % ("ended" if s["end_of_stream"] else "open", s["attaches"], s["unblocked"], s["claim_takeovers"])))]
 
 
 def _preview(seg):

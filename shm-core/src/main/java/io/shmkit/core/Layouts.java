@@ -231,7 +231,7 @@ public final class Layouts {
      * {@code "field 'z' (f64@16) is missing in the segment"}; empty if nothing can be said
      * beyond the texts themselves.
      */
-    static String difference(String have, String want) {
+    public static String difference(String have, String want) {
         Map<String, String> haveFields = topLevelFields(have);
         Map<String, String> wantFields = topLevelFields(want);
         if (haveFields == null || wantFields == null) {

@@ -17,11 +17,20 @@ import java.util.Arrays;
 import java.util.Objects;
 
 /**
- * Copies records to and from struct layouts. Each record component is matched by name to a
- * member of the layout, which must have a compatible type; this is checked once, here.
+ * Copies records to and from struct layouts: the codec behind {@link SharedStruct} and
+ * {@link SharedStructArray}, public for other modules that keep records in memory of their own
+ * (shm-msg's record queues). Each record component is matched by name to a member of the
+ * layout, which must have a compatible type; this is checked once, when the codec is made.
  * Reading a record allocates it; hot loops use {@link StructField} instead.
+ *
+ * <p>Immutable and thread-safe. {@link #write} of a record that cannot be stored (a string
+ * too long for its {@link Length}, an array of the wrong length, a null component) throws
+ * {@link IllegalArgumentException} or {@link NullPointerException} naming the field, having
+ * possibly written the fields before it: encode into scratch memory first where that matters.
+ *
+ * @param <T> the record type
  */
-final class RecordCodec<T extends Record> {
+public final class RecordCodec<T extends Record> {
     final Class<T> type;
     final StructLayout layout;
     private final MethodHandle constructor; // (Object[]) -> Object
@@ -68,16 +77,38 @@ final class RecordCodec<T extends Record> {
         }
     }
 
-    static <T extends Record> RecordCodec<T> of(Class<T> type) {
+    /**
+     * The codec of a record laid out as C lays out the equivalent struct ({@link Layouts#of}).
+     *
+     * @throws IllegalArgumentException if the record cannot be laid out, naming the component
+     */
+    public static <T extends Record> RecordCodec<T> of(Class<T> type) {
         return new RecordCodec<>(type, Layouts.of(type));
     }
 
-    static <T extends Record> RecordCodec<T> of(Class<T> type, StructLayout layout) {
+    /** The codec of a record in an explicit struct layout; components are matched by name. */
+    public static <T extends Record> RecordCodec<T> of(Class<T> type, StructLayout layout) {
         Layouts.describe(layout); // rejects layouts a segment cannot hold, with the reason
         return new RecordCodec<>(type, layout);
     }
 
-    T read(MemorySegment segment, long base) {
+    /** The record type. */
+    public Class<T> type() {
+        return type;
+    }
+
+    /** The struct layout. */
+    public StructLayout layout() {
+        return layout;
+    }
+
+    /** The layout's canonical text ({@link Layouts#describe}). */
+    public String layoutText() {
+        return Layouts.describe(layout);
+    }
+
+    /** A new record read from the struct at byte {@code base} of {@code segment}. */
+    public T read(MemorySegment segment, long base) {
         Object[] args = new Object[codecs.length];
         for (int i = 0; i < codecs.length; i++) {
             args[i] = codecs[i].read(segment, base + offsets[i]);
@@ -91,7 +122,8 @@ final class RecordCodec<T extends Record> {
         }
     }
 
-    void write(MemorySegment segment, long base, T value) {
+    /** Writes {@code value} into the struct at byte {@code base} of {@code segment}. */
+    public void write(MemorySegment segment, long base, T value) {
         Objects.requireNonNull(value, () -> "cannot store a null " + type.getSimpleName());
         for (int i = 0; i < codecs.length; i++) {
             Object component;

@@ -14,7 +14,14 @@ public enum SegmentKind {
     /** A fixed-length array of structs, as {@code multiprocessing.Array(Point, n)}. */
     STRUCT_ARRAY(4),
     /** Untyped bytes, as {@code multiprocessing.shared_memory.SharedMemory(size=n)}. */
-    BYTES(5);
+    BYTES(5),
+    /**
+     * A message queue of shm-msg: bytes whose first part is a queue descriptor
+     * ({@code io.shmkit.msg.QueueDescriptor}, {@code docs/messaging.md}); layout {@code u8}.
+     */
+    QUEUE(6),
+    /** A broadcast buffer of shm-msg: bytes, as {@link #QUEUE}, with a broadcast descriptor. */
+    BROADCAST(7);
 
     private final int code;
 

@@ -13,6 +13,14 @@ import java.nio.ByteBuffer;
 public final class SharedMemory extends SharedObject {
     private static final SegmentSpec BYTES = new SegmentSpec(SegmentKind.BYTES, "u8", 1, 1, -1);
 
+    /** The kinds whose data is untyped bytes that another module gives a structure: plain bytes, queues, broadcasts. */
+    private static SegmentSpec bytesOf(SegmentKind kind) {
+        if (kind != SegmentKind.BYTES && kind != SegmentKind.QUEUE && kind != SegmentKind.BROADCAST) {
+            throw new IllegalArgumentException(kind + " is not a kind of untyped bytes (BYTES, QUEUE, BROADCAST)");
+        }
+        return new SegmentSpec(kind, "u8", 1, 1, -1);
+    }
+
     private SharedMemory(SegmentFile file) {
         super(file);
     }
@@ -45,6 +53,33 @@ public final class SharedMemory extends SharedObject {
     /** Attaches if the name exists (checking the size), else creates it. */
     public static SharedMemory openOrCreate(SegmentDirectory directory, String name, long size) {
         return new SharedMemory(SegmentFile.openOrCreate(directory, name, BYTES.withCount(size)));
+    }
+
+    /**
+     * Creates a block of {@code size} bytes of {@code kind} (BYTES, or QUEUE and BROADCAST for
+     * shm-msg), whose bytes {@code initializer} writes before the name appears: no process can
+     * ever see the block without them. If the initializer throws, nothing is created.
+     *
+     * @throws SegmentExistsException   if the name exists
+     * @throws IllegalArgumentException for another kind, an invalid name or a negative size
+     */
+    public static SharedMemory create(SegmentDirectory directory, String name, SegmentKind kind, long size,
+            java.util.function.Consumer<java.lang.foreign.MemorySegment> initializer) {
+        return new SharedMemory(SegmentFile.create(directory, name, bytesOf(kind).withCount(size), initializer));
+    }
+
+    /**
+     * Attaches to a block of {@code kind}, of whatever size it has.
+     *
+     * @throws SegmentLayoutException if the segment is of another kind
+     */
+    public static SharedMemory open(SegmentDirectory directory, String name, SegmentKind kind, Access access) {
+        return new SharedMemory(SegmentFile.open(directory, name, access, bytesOf(kind)));
+    }
+
+    /** The kind the header records: BYTES, QUEUE or BROADCAST. */
+    public SegmentKind kind() {
+        return file.info.kind();
     }
 
     /** Size of the block in bytes. */

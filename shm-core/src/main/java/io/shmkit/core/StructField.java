@@ -2,6 +2,7 @@
 package io.shmkit.core;
 
 import java.lang.foreign.MemoryLayout;
+import java.lang.foreign.MemorySegment;
 import java.lang.foreign.SequenceLayout;
 import java.lang.foreign.StructLayout;
 import java.lang.foreign.ValueLayout;
@@ -99,6 +100,20 @@ public sealed interface StructField {
             }
         }
 
+        /**
+         * Plain read of the field of the struct that starts at byte {@code base} of
+         * {@code segment}: for structs that live elsewhere than a struct segment, such as a
+         * message of a record queue. The segment's own bounds and liveness checks apply.
+         */
+        public boolean get(MemorySegment segment, long base) {
+            return segment.get(ValueLayout.JAVA_BOOLEAN, base + offset);
+        }
+
+        /** Plain write of the field of the struct that starts at byte {@code base} of {@code segment}. */
+        public void set(MemorySegment segment, long base, boolean value) {
+            segment.set(ValueLayout.JAVA_BOOLEAN, base + offset, value);
+        }
+
         private long at(SharedStructBase<?> structs, long index) {
             return offset + Objects.checkIndex(index, structs.count(layoutText)) * stride;
         }
@@ -145,6 +160,20 @@ public sealed interface StructField {
             } catch (RuntimeException e) {
                 throw structs.file.failure(e);
             }
+        }
+
+        /**
+         * Plain read of the field of the struct that starts at byte {@code base} of
+         * {@code segment}: for structs that live elsewhere than a struct segment, such as a
+         * message of a record queue. The segment's own bounds and liveness checks apply.
+         */
+        public byte get(MemorySegment segment, long base) {
+            return segment.get(ValueLayout.JAVA_BYTE, base + offset);
+        }
+
+        /** Plain write of the field of the struct that starts at byte {@code base} of {@code segment}. */
+        public void set(MemorySegment segment, long base, byte value) {
+            segment.set(ValueLayout.JAVA_BYTE, base + offset, value);
         }
 
         private long at(SharedStructBase<?> structs, long index) {
@@ -195,6 +224,20 @@ public sealed interface StructField {
             }
         }
 
+        /**
+         * Plain read of the field of the struct that starts at byte {@code base} of
+         * {@code segment}: for structs that live elsewhere than a struct segment, such as a
+         * message of a record queue. The segment's own bounds and liveness checks apply.
+         */
+        public short get(MemorySegment segment, long base) {
+            return segment.get(ValueLayout.JAVA_SHORT, base + offset);
+        }
+
+        /** Plain write of the field of the struct that starts at byte {@code base} of {@code segment}. */
+        public void set(MemorySegment segment, long base, short value) {
+            segment.set(ValueLayout.JAVA_SHORT, base + offset, value);
+        }
+
         private long at(SharedStructBase<?> structs, long index) {
             return offset + Objects.checkIndex(index, structs.count(layoutText)) * stride;
         }
@@ -241,6 +284,20 @@ public sealed interface StructField {
             } catch (RuntimeException e) {
                 throw structs.file.failure(e);
             }
+        }
+
+        /**
+         * Plain read of the field of the struct that starts at byte {@code base} of
+         * {@code segment}: for structs that live elsewhere than a struct segment, such as a
+         * message of a record queue. The segment's own bounds and liveness checks apply.
+         */
+        public char get(MemorySegment segment, long base) {
+            return segment.get(ValueLayout.JAVA_CHAR, base + offset);
+        }
+
+        /** Plain write of the field of the struct that starts at byte {@code base} of {@code segment}. */
+        public void set(MemorySegment segment, long base, char value) {
+            segment.set(ValueLayout.JAVA_CHAR, base + offset, value);
         }
 
         private long at(SharedStructBase<?> structs, long index) {
@@ -291,6 +348,20 @@ public sealed interface StructField {
             } catch (RuntimeException e) {
                 throw structs.file.failure(e);
             }
+        }
+
+        /**
+         * Plain read of the field of the struct that starts at byte {@code base} of
+         * {@code segment}: for structs that live elsewhere than a struct segment, such as a
+         * message of a record queue. The segment's own bounds and liveness checks apply.
+         */
+        public int get(MemorySegment segment, long base) {
+            return segment.get(ValueLayout.JAVA_INT, base + offset);
+        }
+
+        /** Plain write of the field of the struct that starts at byte {@code base} of {@code segment}. */
+        public void set(MemorySegment segment, long base, int value) {
+            segment.set(ValueLayout.JAVA_INT, base + offset, value);
         }
 
         /** Volatile read. */
@@ -379,6 +450,20 @@ public sealed interface StructField {
             }
         }
 
+        /**
+         * Plain read of the field of the struct that starts at byte {@code base} of
+         * {@code segment}: for structs that live elsewhere than a struct segment, such as a
+         * message of a record queue. The segment's own bounds and liveness checks apply.
+         */
+        public long get(MemorySegment segment, long base) {
+            return segment.get(ValueLayout.JAVA_LONG, base + offset);
+        }
+
+        /** Plain write of the field of the struct that starts at byte {@code base} of {@code segment}. */
+        public void set(MemorySegment segment, long base, long value) {
+            segment.set(ValueLayout.JAVA_LONG, base + offset, value);
+        }
+
         /** Volatile read. */
         public long getVolatile(SharedStructBase<?> structs, long index) {
             try {
@@ -463,6 +548,20 @@ public sealed interface StructField {
             }
         }
 
+        /**
+         * Plain read of the field of the struct that starts at byte {@code base} of
+         * {@code segment}: for structs that live elsewhere than a struct segment, such as a
+         * message of a record queue. The segment's own bounds and liveness checks apply.
+         */
+        public float get(MemorySegment segment, long base) {
+            return segment.get(ValueLayout.JAVA_FLOAT, base + offset);
+        }
+
+        /** Plain write of the field of the struct that starts at byte {@code base} of {@code segment}. */
+        public void set(MemorySegment segment, long base, float value) {
+            segment.set(ValueLayout.JAVA_FLOAT, base + offset, value);
+        }
+
         private long at(SharedStructBase<?> structs, long index) {
             return offset + Objects.checkIndex(index, structs.count(layoutText)) * stride;
         }
@@ -509,6 +608,20 @@ public sealed interface StructField {
             } catch (RuntimeException e) {
                 throw structs.file.failure(e);
             }
+        }
+
+        /**
+         * Plain read of the field of the struct that starts at byte {@code base} of
+         * {@code segment}: for structs that live elsewhere than a struct segment, such as a
+         * message of a record queue. The segment's own bounds and liveness checks apply.
+         */
+        public double get(MemorySegment segment, long base) {
+            return segment.get(ValueLayout.JAVA_DOUBLE, base + offset);
+        }
+
+        /** Plain write of the field of the struct that starts at byte {@code base} of {@code segment}. */
+        public void set(MemorySegment segment, long base, double value) {
+            segment.set(ValueLayout.JAVA_DOUBLE, base + offset, value);
         }
 
         private long at(SharedStructBase<?> structs, long index) {

@@ -156,6 +156,19 @@ final class ProcessSlots {
         return sum;
     }
 
+    /** Every occupied slot, as its holder. */
+    java.util.List<LockHolder> holders() {
+        java.util.List<LockHolder> out = new java.util.ArrayList<>();
+        for (long at = base, end = base + 8L * count; at < end; at += 8) {
+            long word = (long) LONG.getVolatile(segment, at);
+            if (word != 0) {
+                out.add(new LockHolder(Owners.pid(word), word & COUNT_MASK,
+                        (word & ~COUNT_MASK) == SELF_SLOT || Owners.isSlotAlive(word, words.privateToUser)));
+            }
+        }
+        return out;
+    }
+
     /** Holds of every process. */
     long total() {
         long sum = 0;

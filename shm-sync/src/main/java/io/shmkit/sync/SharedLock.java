@@ -87,6 +87,25 @@ public abstract sealed class SharedLock implements AutoCloseable
         }
     }
 
+    /**
+     * Who holds the lock's owner word, if anyone: the exclusive lock, the write lock, the
+     * writers' lock of a seqlock, the semaphore's internal word. Reads {@code /proc} for the
+     * holder's liveness.
+     */
+    public final java.util.Optional<LockHolder> owner() {
+        try {
+            long key = owner.ownerKey();
+            if (key == 0) {
+                return java.util.Optional.empty();
+            }
+            int holds = (int) LockWords.INT.getVolatile(words.segment, LockDescriptor.HOLDS_OFFSET);
+            return java.util.Optional.of(new LockHolder(Owners.pid(key), Math.max(1, holds),
+                    OwnerWord.isSelf(key) || Owners.isOwnerAlive(key, words.privateToUser)));
+        } catch (RuntimeException e) {
+            throw words.failure(e);
+        }
+    }
+
     /** Whether the segment that holds the words is closed. */
     public final boolean isClosed() {
         return words.container.isClosed();

@@ -139,6 +139,15 @@ public final class SharedReadWriteLock extends SharedLock implements ReadWriteLo
         }
     }
 
+    /** The processes that hold read locks, with their read holds and whether each lives. */
+    public List<LockHolder> readers() {
+        try {
+            return readers.holders();
+        } catch (RuntimeException e) {
+            throw words.failure(e);
+        }
+    }
+
     /** Whether any thread of any process holds or is claiming the write lock. */
     public boolean isWriteLocked() {
         try {

@@ -173,6 +173,40 @@ public final class SharedSemaphore extends SharedLock {
         }
     }
 
+    /** The processes that hold permits, with how many each and whether it lives. */
+    public java.util.List<LockHolder> holders() {
+        try {
+            return holders.holders();
+        } catch (RuntimeException e) {
+            throw words.failure(e);
+        }
+    }
+
+    /**
+     * Frees the permits of processes that are certainly dead, now, rather than when a taker
+     * next finds too few: marks the semaphore inconsistent and reports each, as a taker would.
+     * Waits at most {@code timeout} for the internal word.
+     *
+     * @return the permits freed, or -1 if the internal word could not be had in time
+     */
+    public int reclaimDeadHolders(long timeout, TimeUnit unit) throws InterruptedException {
+        try {
+            if (!owner.acquire(options, true, Wait.deadline(unit.toNanos(timeout)), true)) {
+                return -1;
+            }
+            List<LockRecovery> freed = new ArrayList<>(0);
+            try {
+                holders.reclaimDead(permitReclaimer(freed));
+            } finally {
+                owner.releaseNow();
+                freed.forEach(r -> OwnerWord.report(options, r));
+            }
+            return (int) freed.stream().mapToLong(LockRecovery::holds).sum();
+        } catch (RuntimeException e) {
+            throw words.failure(e);
+        }
+    }
+
     /** Takes one permit, waiting as long as it takes. */
     public void acquire() throws InterruptedException {
         acquire(1);

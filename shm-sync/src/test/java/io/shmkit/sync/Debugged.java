@@ -40,7 +40,7 @@ import java.util.regex.Pattern;
  * whose window is a few nanoseconds (between a CAS and the next store) is made to happen on
  * every run, on any machine, through the code's own methods rather than hooks in it.
  */
-final class Debugged implements AutoCloseable {
+public final class Debugged implements AutoCloseable {
     private static final Pattern LISTENING = Pattern.compile("Listening for transport dt_socket at address: (\\d+)");
 
     private final Process process;
@@ -53,7 +53,7 @@ final class Debugged implements AutoCloseable {
      * Starts {@code main} with {@code args}, stopping the thread named {@code threadName} when
      * it first enters {@code className.methodName}.
      */
-    Debugged(Class<?> main, List<String> args, String className, String methodName, String threadName) throws Exception {
+    public Debugged(Class<?> main, List<String> args, String className, String methodName, String threadName) throws Exception {
         this(main, args, className, methodName, threadName, 1);
     }
 
@@ -61,7 +61,8 @@ final class Debugged implements AutoCloseable {
      * As above, stopping the thread at its {@code hit}-th entry to the method (1 for the
      * first): for a method the thread calls more than once on its way to the moment wanted.
      */
-    Debugged(Class<?> main, List<String> args, String className, String methodName, String threadName, int hit) throws Exception {
+    public Debugged(Class<?> main, List<String> args, String className, String methodName, String threadName, int hit)
+            throws Exception {
         List<String> command = new ArrayList<>(JvmProcess.builder(main).jvmOptions("-Xmx64m", "-XX:+UseSerialGC",
                 "-agentlib:jdwp=transport=dt_socket,server=y,suspend=y,address=127.0.0.1:0").args(args.toArray(String[]::new)).command());
         process = new ProcessBuilder(command).redirectErrorStream(true).start();
@@ -130,12 +131,12 @@ final class Debugged implements AutoCloseable {
     }
 
     /** Waits until the thread is stopped at the method's entry. */
-    ThreadReference awaitPaused(Duration timeout) throws Exception {
+    public ThreadReference awaitPaused(Duration timeout) throws Exception {
         return paused.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
     }
 
     /** Whether thread {@code name} has a frame in method {@code methodName} (of any class) right now. */
-    boolean isIn(String name, String methodName) {
+    public boolean isIn(String name, String methodName) {
         for (ThreadReference thread : vm.allThreads()) {
             if (thread.name().equals(name)) {
                 thread.suspend();
@@ -156,7 +157,7 @@ final class Debugged implements AutoCloseable {
     }
 
     /** Waits until the child has loaded {@code className} (its main class, say), so its statics can be set. */
-    void awaitClass(String className, Duration timeout) throws InterruptedException {
+    public void awaitClass(String className, Duration timeout) throws InterruptedException {
         long deadline = System.nanoTime() + timeout.toNanos();
         while (vm.classesByName(className).isEmpty()) {
             if (System.nanoTime() > deadline || !process.isAlive()) {
@@ -167,12 +168,12 @@ final class Debugged implements AutoCloseable {
     }
 
     /** Whether thread {@code name} is blocked entering a monitor ({@code synchronized}). */
-    boolean isBlockedOnMonitor(String name) {
+    public boolean isBlockedOnMonitor(String name) {
         return vm.allThreads().stream().anyMatch(t -> t.name().equals(name) && t.status() == ThreadReference.THREAD_STATUS_MONITOR);
     }
 
     /** Kills the child (SIGKILL) where it stands, as a crash would, and waits for it to go. */
-    void kill() throws InterruptedException {
+    public void kill() throws InterruptedException {
         process.destroyForcibly();
         if (!process.waitFor(30, TimeUnit.SECONDS)) {
             throw new IllegalStateException("the killed child did not exit");
@@ -180,30 +181,30 @@ final class Debugged implements AutoCloseable {
     }
 
     /** The child's pid. */
-    long pid() {
+    public long pid() {
         return process.pid();
     }
 
     /** A static boolean field of the child. */
-    boolean staticBoolean(String className, String fieldName) {
+    public boolean staticBoolean(String className, String fieldName) {
         ReferenceType type = vm.classesByName(className).get(0);
         Field field = type.fieldByName(fieldName);
         return ((BooleanValue) type.getValue(field)).value();
     }
 
     /** Sets a static boolean field of the child. */
-    void setStaticBoolean(String className, String fieldName, boolean value) throws Exception {
+    public void setStaticBoolean(String className, String fieldName, boolean value) throws Exception {
         ClassType type = (ClassType) vm.classesByName(className).get(0);
         type.setValue(type.fieldByName(fieldName), vm.mirrorOf(value));
     }
 
     /** Lets the stopped thread go. */
-    void release(ThreadReference thread) {
+    public void release(ThreadReference thread) {
         thread.resume();
     }
 
     /** Waits for the child to exit and returns its code. */
-    int join(Duration timeout) throws InterruptedException {
+    public int join(Duration timeout) throws InterruptedException {
         if (!process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
             throw new IllegalStateException("the child did not exit in " + timeout + ":\n" + output());
         }
@@ -211,7 +212,7 @@ final class Debugged implements AutoCloseable {
         return process.exitValue();
     }
 
-    String output() {
+    public String output() {
         synchronized (output) {
             return output.toString();
         }
