@@ -45,8 +45,8 @@ poll(), recv_record(), poll_record(); EndOfStream (an EOFError) when nothing wil
 producer writes one-producer queues only: offer(), send(type, data, timeout), offer_record(),
 send_record(); QueueFull when no room comes. What Python does and cannot do with queues, and
 why, is in docs/messaging.md §7: in short, writing a many-producer queue is refused (its claimer
-word needs a compare-and-set, which the standard library lacks), writing is refused anywhere but
-on x86-64 (whose aligned loads and stores are acquire and release), and roles, which are taken
+word needs a compare-and-set, which the standard library lacks), taking part is refused anywhere
+but on x86-64 (whose aligned loads and stores are acquire and release), and roles, which are taken
 with compare-and-set (docs/locks.md §6), use libatomic.so.1 through ctypes: without it a role is
 refused, saying why. Roles of dead processes are taken back; a half-written message whose writer
 is certainly dead (/proc, docs/locks.md §2) is dropped.
@@ -1785,6 +1785,14 @@ class QueueConsumer(_End):
         while True:
             try:
                 yield self.recv()
+            except EndOfStream:
+                return
+
+    def records(self):
+        """Each record (a copy, an instance of queue.record_type) until the end of the stream."""
+        while True:
+            try:
+                yield self.recv_record()
             except EndOfStream:
                 return
 
