@@ -118,25 +118,44 @@ final class FileChecks {
     /**
      * A segment file has one name (two for the moment between a creation's link and the
      * removal of its temporary name, or after a crash there). Another hard link would let
-     * whoever made it have us open one segment under another's name.
+     * whoever made it have us open one segment under another's name. The temporary name may go
+     * between the stat that counted two links and the listing that looks for it (a creator
+     * racing this open), so extra links are looked at again for a while before they are refused.
      */
     private static void checkSingleName(String name, Path path, Entry entry) throws IOException {
-        if (entry.nlink <= 1) {
-            return;
-        }
-        long temporaryNames = 0;
-        try (var siblings = Files.newDirectoryStream(path.toAbsolutePath().getParent(), "." + name + ".*.tmp")) {
-            for (Path sibling : siblings) {
-                if (entry.sameFile(stat(sibling, false))) {
-                    temporaryNames++;
+        for (int attempt = 0; entry.nlink > 1; attempt++) {
+            long temporaryNames = 0;
+            try (var siblings = Files.newDirectoryStream(path.toAbsolutePath().getParent(), "." + name + ".*.tmp")) {
+                for (Path sibling : siblings) {
+                    if (entry.sameFile(stat(sibling, false))) {
+                        temporaryNames++;
+                    }
                 }
             }
-        }
-        if (entry.nlink - 1 > temporaryNames) {
-            throw new UntrustedSegmentException(name, "has " + entry.nlink + " hard links (" + path + "): another name"
-                    + " refers to the same file, so a segment could be opened under another's name");
+            if (entry.nlink - 1 <= temporaryNames) {
+                return;
+            }
+            if (attempt >= EXTRA_LINK_LOOKS) {
+                throw new UntrustedSegmentException(name, "has " + entry.nlink + " hard links (" + path + "): another name"
+                        + " refers to the same file, so a segment could be opened under another's name");
+            }
+            Entry again = stat(path, false);
+            if (again == null || !again.sameFile(entry)) {
+                return; // the name changed meanwhile: the checks after the open compare what was opened with this entry
+            }
+            entry = again;
+            try {
+                Thread.sleep(1);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new UntrustedSegmentException(name, "has " + entry.nlink + " hard links (" + path + "), and the wait"
+                        + " for a creation to remove its temporary name was interrupted");
+            }
         }
     }
+
+    /** How many times (a millisecond apart) extra links are looked at again before they are refused. */
+    private static final int EXTRA_LINK_LOOKS = 50;
 
     /** The type and owner rules on a file that is (or was) at the name. */
     static void checkEntry(SegmentDirectory directory, String name, Entry entry) {

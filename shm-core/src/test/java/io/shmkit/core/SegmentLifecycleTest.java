@@ -170,4 +170,39 @@ class SegmentLifecycleTest extends SegmentTestSupport {
         assertEquals(List.of(), dir.list());
         assertFalse(dir.exists("neg") || dir.exists("huge") || dir.exists("big"));
     }
+
+    @Test
+    void openOrCreateRacingACreationNeverTakesItsTemporaryNameForAnExtraHardLink() throws Exception {
+        // between a creation's link and the removal of its temporary name the file has two names; an
+        // opener that saw two links and then found no temporary name refused it (4 in 12,000 here)
+        java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(4);
+        java.util.List<String> refused = java.util.Collections.synchronizedList(new java.util.ArrayList<>());
+        try {
+            for (int n = 0; n < 2000; n++) {
+                String name = "raced" + n;
+                java.util.concurrent.CyclicBarrier start = new java.util.concurrent.CyclicBarrier(4);
+                java.util.List<java.util.concurrent.Future<?>> racers = new java.util.ArrayList<>();
+                for (int t = 0; t < 4; t++) {
+                    racers.add(pool.submit(() -> {
+                        start.await();
+                        try (SharedLong counter = SharedLong.openOrCreate(dir, name)) {
+                            counter.incrementAndGet();
+                        } catch (SegmentException e) {
+                            refused.add(e.getMessage());
+                        }
+                        return null;
+                    }));
+                }
+                for (java.util.concurrent.Future<?> racer : racers) {
+                    racer.get();
+                }
+                try (SharedLong counter = SharedLong.open(dir, name)) {
+                    assertEquals(4, counter.get(), name);
+                }
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+        assertTrue(refused.isEmpty(), refused.size() + " refused, e.g. " + refused.stream().findFirst().orElse(""));
+    }
 }
