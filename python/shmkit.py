@@ -1345,7 +1345,17 @@ class Queue:
         self._c = base + d["control"]
         self._ring_offset = self._c + _RING
         self._mask = self.capacity - 1
-        tail, head, cleared = self._word(_TAIL), self._word(_HEAD), self._word(_CLEARED)
+        # others move the positions while they are read: judge only a snapshot in which cleared and head
+        # did not change around the read of the tail (docs/messaging.md §5, "Attaching to a busy queue")
+        give_up = time.monotonic() + max(interval, 1.0)
+        while True:
+            cleared, head = self._word(_CLEARED), self._word(_HEAD)
+            tail = self._word(_TAIL)
+            if self._word(_CLEARED) == cleared and self._word(_HEAD) == head:
+                break
+            if time.monotonic() > give_up:
+                raise _error(name, "is a corrupt queue: its positions never stopped changing while attaching, for %.0f ms"
+                             % (max(interval, 1.0) * 1000))
         if cleared < 0 or cleared > head or head > tail or tail - cleared > self.capacity or (tail | head | cleared) & 15:
             raise _error(name, "is a corrupt queue: its positions (cleared %d, head %d, tail %d) break cleared <= head <= "
                          "tail <= cleared + %d (the capacity), all multiples of 16" % (cleared, head, tail, self.capacity))
@@ -1427,18 +1437,22 @@ class Queue:
     def _end_of_stream(self):
         """§5: the attach count recorded by the last producer to close, nothing waiting, and no
         producer role held (a producer may have taken its role and not yet counted itself)."""
+        if not self._producer_role.is_empty():          # the role first: a producer that attaches, sends and
+            return False                                 # closes after this read changes attaches, re-read last
         attaches = self._word(_ATTACHES)
         return (attaches > 0 and self._word(_END_OF_STREAM_AT) == attaches and self._tail() == self._word(_HEAD)
-                and self._producer_role.is_empty())
+                and self._word(_ATTACHES) == attaches)
 
     def _check_end_of_stream(self, abandoned):
         """Raises EndOfStream if every producer closed and all was read; with abandoned (once per
         owner-check interval: it reads /proc) also if every producer still holding a role is dead."""
         if self._end_of_stream():
             raise EndOfStream("queue '%s': every producer closed and all was read" % self.name)
-        if abandoned and self._word(_ATTACHES) != 0 and self._tail() == self._word(_HEAD):
+        attaches = self._word(_ATTACHES)
+        if abandoned and attaches != 0:
             holders = self._producer_role.holders()
-            if holders and not any(h["alive"] for h in holders):
+            if (holders and not any(h["alive"] for h in holders) and self._tail() == self._word(_HEAD)
+                    and self._word(_ATTACHES) == attaches):
                 raise EndOfStream("queue '%s': every producer died (pids %s) and all was read"
                                   % (self.name, [h["pid"] for h in holders]))
 
@@ -1718,15 +1732,15 @@ class QueueProducer(_End):
             return
         self.closed = True
         q = self.queue
+        # raised before the role is given back (a producer dying between the two leaves a dead holder, which
+        # consumers find, not a stream that never ends), and only ever raised, so that a slower closer's older
+        # count cannot undo a later one's; the end is seen only once no process holds a producer role
         attaches = q._word(_ATTACHES)
-        self._role.release(self._atomics)
-        if self._role.is_empty():
-            # another producer attaching now raises the count, which ends the end of stream; only ever
-            # raised, so that a slower closer's older count cannot undo a later one's
-            address = q._address + q._c + _END_OF_STREAM_AT
+        address = q._address + q._c + _END_OF_STREAM_AT
+        current = q._word(_END_OF_STREAM_AT)
+        while current < attaches and not self._atomics.cas8(address, current, attaches):
             current = q._word(_END_OF_STREAM_AT)
-            while current < attaches and not self._atomics.cas8(address, current, attaches):
-                current = q._word(_END_OF_STREAM_AT)
+        self._role.release(self._atomics)
 
 
 class QueueConsumer(_End):

@@ -205,6 +205,18 @@ def records_write(directory, name, count):
     print("ok wrote %s records" % count)
 
 
+def attach_busy(directory, name, count):
+    """Attaches count times to a queue whose Java producer and consumer never stop: never refused as corrupt."""
+    refused = []
+    for _ in range(int(count)):
+        try:
+            shmkit.Queue(name, directory).close()
+        except shmkit.SegmentError as e:
+            refused.append(str(e))
+    check(not refused, "%d of %s attaches refused, e.g. %s" % (len(refused), count, refused[:1]))
+    print("ok %s attaches" % count)
+
+
 def refuse_many(directory, name):
     with shmkit.Queue(name, directory) as q:
         check(q.producers == shmkit.MANY_PRODUCERS, "a many-producer queue")
@@ -457,7 +469,7 @@ def unit(directory, name):
     print("ok unit")
 
 
-SCENARIOS = {"unit": unit, "consume": consume, "produce": produce, "records-read": records_read, "records-write": records_write,
+SCENARIOS = {"attach-busy": attach_busy, "unit": unit, "consume": consume, "produce": produce, "records-read": records_read, "records-write": records_write,
              "refuse-many": refuse_many, "hold": hold, "dead-writer": dead_writer, "predecessor": predecessor,
              "corrupt": corrupt}
 

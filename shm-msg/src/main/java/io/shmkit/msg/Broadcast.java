@@ -92,9 +92,11 @@ public final class Broadcast implements AutoCloseable {
      * Tail intent, tail and latest must make sense before anyone trusts them: normally
      * {@code latest < tail <= intent <= tail + capacity}; after a transmitter died between
      * publishing latest and the tail, {@code tail <= latest < intent}; all zero but the intent
-     * before the first record. A transmitter may move them while this reads them; a transmit
-     * changes the intent first, so a snapshot taken while the intent stayed the same is one of
-     * those states, or the segment is corrupt.
+     * before the first record. A transmitter may move them while this reads them: a transmit
+     * changes the intent first unless the intent is above where its record ends (a predecessor
+     * died mid-record), in which case its latest and tail still only grow towards the intent;
+     * a snapshot taken while the intent stayed the same is one of those states, or the segment
+     * is corrupt.
      */
     private void checkPositions() {
         long giveUp = System.nanoTime() + Math.max(waiting.ownerCheckInterval().toNanos(), 1_000_000_000L);
@@ -105,8 +107,8 @@ public final class Broadcast implements AutoCloseable {
             if (word(TAIL_INTENT) != intent) {
                 // a transmit began while this read: what was read may mix two records' positions
                 if (System.nanoTime() - giveUp > 0) {
-                    throw corrupt(name, "its positions never stopped changing for " + (waiting.ownerCheckInterval().toMillis()
-                            + 1000) + " ms while attaching");
+                    throw corrupt(name, "its positions never stopped changing while attaching, for "
+                            + Math.max(waiting.ownerCheckInterval().toMillis(), 1000) + " ms");
                 }
                 Thread.onSpinWait();
                 continue;
@@ -220,8 +222,26 @@ public final class Broadcast implements AutoCloseable {
 
     /** Whether the last transmitter closed and none holds the role now (cheap: no {@code /proc}). */
     boolean isClosedByTransmitter() {
+        return endedAt() >= 0;
+    }
+
+    /**
+     * The attach count at which the stream ended (the last transmitter closed and no process
+     * holds the role), or -1. The role is read first: a transmitter that attaches afterwards
+     * raises the attach count, which the caller re-reads ({@link #stillEndedAt}) after whatever
+     * else it checks.
+     */
+    long endedAt() {
+        if (transmitterRole.availablePermits() != 1) {
+            return -1;
+        }
         long attaches = word(ATTACHES);
-        return attaches > 0 && word(END_OF_STREAM_AT) == attaches && transmitterRole.availablePermits() == 1;
+        return attaches > 0 && word(END_OF_STREAM_AT) == attaches ? attaches : -1;
+    }
+
+    /** Whether no transmitter attached since {@link #endedAt()} said {@code attaches}. */
+    boolean stillEndedAt(long attaches) {
+        return word(ATTACHES) == attaches;
     }
 
     /** A closing transmitter's end of stream at the attach count it read: only ever raised. */

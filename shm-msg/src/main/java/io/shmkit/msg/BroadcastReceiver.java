@@ -57,17 +57,14 @@ public final class BroadcastReceiver implements AutoCloseable {
     public int receive(MessageHandler handler, int limit) {
         int count = 0;
         int laps = 0;
+        long walked = 0;
+        long tail = broadcast.word(TAIL); // read again only when the cursor reaches it: the transmitter writes its line
         while (count < limit) {
-            long tail = broadcast.word(TAIL);
             if (tail - cursor <= 0) {
-                break;
-            }
-            if (overwritten()) {
-                if (++laps > MAX_LAPS_PER_CALL) {
-                    throw Broadcast.corrupt(broadcast.name, "lapped " + laps + " times in one receive without a message: the"
-                            + " record at latest (position " + cursor + ") is not one a transmitter writes");
+                tail = broadcast.word(TAIL);
+                if (tail - cursor <= 0) {
+                    break;
                 }
-                continue;
             }
             long index = cursor & mask;
             int length = ring.get(JAVA_INT, index + LENGTH_OFFSET);
@@ -81,19 +78,28 @@ public final class BroadcastReceiver implements AutoCloseable {
                 }
                 MemorySegment.copy(ring, index + HEADER_LENGTH, copy, 0, payload);
             }
-            VarHandle.loadLoadFence(); // the copy is read before the intent that says whether it was overwritten
+            // the header and the copy are read before the intent that says whether any of it was being overwritten:
+            // if it was, they may be anything (which is why the sanity check is acted on only after this)
+            VarHandle.loadLoadFence();
             if (overwritten()) {
+                if (++laps > MAX_LAPS_PER_CALL) {
+                    throw Broadcast.corrupt(broadcast.name, "lapped " + laps + " times in one receive without a message: the"
+                            + " record at latest (position " + cursor + ") is not one a transmitter writes");
+                }
                 continue;
             }
             if (!sane) {
                 throw Broadcast.corrupt(broadcast.name, "a record of length " + length + " and type " + type + " at ring offset "
                         + index + " (position " + cursor + ")");
             }
-            cursor += BroadcastDescriptor.aligned(length);
+            long aligned = BroadcastDescriptor.aligned(length);
+            cursor += aligned;
             if (type != PADDING) {
                 received++;
                 count++;
                 handler.onMessage(type, copy, 0, (int) payload);
+            } else if ((walked += aligned) > 2 * capacity) {
+                break; // only forged records make a call walk this much padding: return, and walk on next call
             }
         }
         return count;
@@ -130,14 +136,14 @@ public final class BroadcastReceiver implements AutoCloseable {
         }
         Waiter wait = new Waiter(broadcast.waiting, timeout);
         for (;;) {
-            if (broadcast.word(TAIL) == cursor) {
-                if (broadcast.isClosedByTransmitter()) {
-                    throw new EndOfStreamException("broadcast '" + broadcast.name + "': the transmitter closed and all was read");
-                }
-                if (wait.checkDue() && broadcast.isTransmitterGone()) {
-                    throw new EndOfStreamException("broadcast '" + broadcast.name + "': the transmitter, "
-                            + broadcast.transmitterHolder().map(h -> "pid " + h.pid()).orElse("gone") + ", died; all was read");
-                }
+            long endedAt = broadcast.endedAt(); // the role first, then the tail, then the attach count again
+            if (endedAt >= 0 && broadcast.word(TAIL) == cursor && broadcast.stillEndedAt(endedAt)) {
+                throw new EndOfStreamException("broadcast '" + broadcast.name + "': the transmitter closed and all was read");
+            }
+            if (wait.checkDue() && broadcast.word(TAIL) == cursor && broadcast.isTransmitterGone()
+                    && broadcast.word(TAIL) == cursor) {
+                throw new EndOfStreamException("broadcast '" + broadcast.name + "': the transmitter, "
+                        + broadcast.transmitterHolder().map(h -> "pid " + h.pid()).orElse("gone") + ", died; all was read");
             }
             if (!wait.idle()) {
                 return 0;

@@ -51,9 +51,17 @@ public final class BroadcastTransmitter implements AutoCloseable {
         long tail = broadcast.word(TAIL);
         long latest = broadcast.word(LATEST);
         if (latest - tail >= 0 && latest - intent < 0 && latest != 0) {
-            // the predecessor died between publishing latest (its record complete) and the tail: finish its T4
-            LONG.setRelease(data, CONTROL + TAIL, intent);
-            tail = intent;
+            // the predecessor died between publishing latest (its record complete) and the tail: finish its
+            // T4, at the end of the record at latest (the intent may lie beyond it, raised by an earlier death)
+            long index = latest & mask;
+            int length = ring.get(JAVA_INT, index + LENGTH_OFFSET);
+            int type = ring.get(JAVA_INT, index + TYPE_OFFSET);
+            long end = latest + BroadcastDescriptor.aligned(length);
+            if (length >= HEADER_LENGTH && type >= 1 && length - HEADER_LENGTH <= broadcast.maxMessage
+                    && BroadcastDescriptor.aligned(length) <= capacity - index && end - intent <= 0) {
+                LONG.setRelease(data, CONTROL + TAIL, end);
+                tail = end;
+            }
         }
         this.tail = tail;
         // a predecessor that died mid-record may have overwritten bytes up to its intent: receivers must go on
@@ -126,9 +134,10 @@ public final class BroadcastTransmitter implements AutoCloseable {
         }
         closed = true;
         try {
-            long attaches = broadcast.word(ATTACHES);
+            // raised before the role is given back: a transmitter dying between the two leaves a dead holder,
+            // which receivers find, not a stream that never ends
+            broadcast.endStreamAt(broadcast.word(ATTACHES));
             broadcast.transmitterRole.release();
-            broadcast.endStreamAt(attaches);
         } finally {
             broadcast.closed(this);
         }

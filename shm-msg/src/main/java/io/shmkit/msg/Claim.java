@@ -10,12 +10,17 @@ import java.lang.foreign.MemorySegment;
  * consumer drops the message once it finds the writer dead.
  *
  * <p>One claim object per producer and thread, reused for every claim: no allocation. Closing
- * an open claim aborts it, so {@code try (Claim c = ...)} never leaves one open.
+ * an open claim aborts it, so {@code try (Claim c = ...)} never leaves one open; closing the
+ * producer aborts the calling thread's open claim and those of threads that have ended (another
+ * live thread's claim stays open for it to commit or abort). Not thread-safe: a claim belongs to
+ * the thread that opened it.
  */
 public final class Claim implements AutoCloseable {
     private final QueueProducer producer;
     private long at = -1;
     private int length;
+    /** The thread that opened the claim: closing the producer aborts only its own thread's claim, or a dead thread's. */
+    private Thread openedBy;
 
     Claim(QueueProducer producer) {
         this.producer = producer;
@@ -31,7 +36,20 @@ public final class Claim implements AutoCloseable {
     Claim open(long at, int length) {
         this.at = at;
         this.length = length;
+        this.openedBy = Thread.currentThread();
         return this;
+    }
+
+    /**
+     * Aborts the claim if it is open and was opened by the calling thread or by a thread that has
+     * ended: a live thread's open claim is left to it (it may be writing its payload now; aborting
+     * under it would let the consumer pass the record and another writer reuse the bytes).
+     */
+    void abandonIfOrphaned() {
+        Thread owner = openedBy;
+        if (at >= 0 && owner != null && (owner == Thread.currentThread() || !owner.isAlive())) {
+            abort();
+        }
     }
 
     /** The queue's ring: write the payload into it, from {@link #offset()}, {@link #length()} bytes. */

@@ -277,8 +277,8 @@ public final class MessageQueue implements AutoCloseable {
             if ((long) LONG.getAcquire(data, control + CLEARED) != cleared || head() != head) {
                 // the consumer moved while this read: the three may come from different moments
                 if (System.nanoTime() - giveUp > 0) {
-                    throw corrupt(name, "its positions never stopped changing for " + (waiting.ownerCheckInterval().toMillis()
-                            + 1000) + " ms while attaching");
+                    throw corrupt(name, "its positions never stopped changing while attaching, for "
+                            + Math.max(waiting.ownerCheckInterval().toMillis(), 1000) + " ms");
                 }
                 Thread.onSpinWait();
                 continue;
@@ -365,15 +365,19 @@ public final class MessageQueue implements AutoCloseable {
      * and no process holds a producer role (one may have taken it and not yet counted itself).
      */
     boolean isEndOfStream() {
+        // the role first: a producer that attaches, sends and closes after this read changes attaches
+        if (producerRole.availablePermits() != producerRole.permits()) {
+            return false;
+        }
         long attaches = (long) LONG.getAcquire(data, control + ATTACHES);
         return attaches > 0 && (long) LONG.getAcquire(data, control + END_OF_STREAM_AT) == attaches && tail() == head()
-                && producerRole.availablePermits() == producerRole.permits();
+                && (long) LONG.getAcquire(data, control + ATTACHES) == attaches;
     }
 
     /**
-     * The closing step of a producer that read {@code attaches} before giving its role back and
-     * then found no holder: end of stream at that count. Only ever raised (a slower closer's
-     * older count must not undo a later one's), so a compare-and-set loop.
+     * The closing step of a producer, before it gives its role back: end of stream at the attach
+     * count it read. Only ever raised (a slower closer's older count must not undo a later
+     * one's), so a compare-and-set loop; the end is seen only once no process holds the role.
      */
     void endStreamAt(long attaches) {
         long word = control + END_OF_STREAM_AT;
@@ -390,11 +394,13 @@ public final class MessageQueue implements AutoCloseable {
      * for a waiter's periodic check, not a hot path.
      */
     boolean isAbandoned() {
-        if ((long) LONG.getAcquire(data, control + ATTACHES) == 0 || tail() != head()) {
+        long attaches = (long) LONG.getAcquire(data, control + ATTACHES);
+        if (attaches == 0) {
             return false;
         }
         List<LockHolder> holders = producerRole.holders();
-        return !holders.isEmpty() && holders.stream().noneMatch(LockHolder::alive);
+        return !holders.isEmpty() && holders.stream().noneMatch(LockHolder::alive) && tail() == head()
+                && (long) LONG.getAcquire(data, control + ATTACHES) == attaches;
     }
 
     /** Throws {@link EndOfStreamException} if the stream ended (closed, or every producer died), for waiting reads. */

@@ -102,6 +102,7 @@ public final class QueueConsumer implements AutoCloseable {
         long position = head;
         long start = position;
         int count = 0;
+        long skipped = 0;
         try {
             while (count < limit) {
                 long index = position & mask;
@@ -116,6 +117,9 @@ public final class QueueConsumer implements AutoCloseable {
                 long next = position + RecordDescriptor.aligned(length);
                 if (type == PADDING) {
                     position = next;
+                    if ((skipped += RecordDescriptor.aligned(length)) > 2 * capacity) {
+                        break; // only forged records make a call skip this much: return, and go on at the next call
+                    }
                     continue;
                 }
                 if (plain != null) {
@@ -351,7 +355,7 @@ public final class QueueConsumer implements AutoCloseable {
     /** Zeroes ring positions {@code [start, end)} and publishes the cleared position there. */
     private void clear(long start, long end) {
         long from = start & mask;
-        long bytes = end - start;
+        long bytes = Math.min(end - start, capacity); // more only when forged padding was skipped: the ring at most once
         long first = Math.min(bytes, capacity - from);
         zero(from, first);
         if (bytes > first) {

@@ -365,8 +365,9 @@ public final class QueueProducer implements AutoCloseable {
     }
 
     /**
-     * Gives the producer role back. When the last producer of the queue closes, the consumer
-     * sees end of stream once it has read everything. Idempotent.
+     * Gives the producer role back, aborting this thread's open claim (and those of threads that
+     * have ended). When the last producer of the queue closes, the consumer sees end of stream
+     * once it has read everything. Idempotent.
      */
     @Override
     public void close() {
@@ -376,16 +377,15 @@ public final class QueueProducer implements AutoCloseable {
         closed = true;
         try {
             if (many) {
-                allClaims.forEach(Claim::close); // a claim left open would stop the consumer for this process's life
+                allClaims.forEach(Claim::abandonIfOrphaned); // one left open would stop the consumer for this process's life
             } else {
-                claim.close();
+                claim.abandonIfOrphaned();
             }
-            long attaches = (long) LONG.getAcquire(data, queue.control + ATTACHES);
+            // Raised before the role is given back, so that a producer dying between the two leaves
+            // a dead holder (which waiting consumers find) rather than a stream that never ends; the
+            // end is seen only once no process holds a producer role.
+            queue.endStreamAt((long) LONG.getAcquire(data, queue.control + ATTACHES));
             queue.producerRole.release();
-            if (queue.producerRole.availablePermits() == queue.producerRole.permits()) {
-                // no holder left; a producer attaching after this raises the count, which ends the end of stream
-                queue.endStreamAt(attaches);
-            }
         } finally {
             queue.closed(this);
         }

@@ -341,4 +341,43 @@ class CrossProcessQueueTest extends SegmentTestSupport {
             again.unlink();
         }
     }
+
+    @Test
+    void aConsumerNeverSeesTheEndWhileAProducerThatAttachedDuringItsCheckHasAMessageWaiting() throws Exception {
+        try (MessageQueue queue = MessageQueue.create(dir, "q", QueueOptions.manyProducers(4096).withWaiting(WAITING))) {
+            queue.producer().close(); // the stream has ended: one producer attached and closed
+            // the consumer is stopped on entering its end-of-stream check
+            Debugged child = new Debugged(QueueChild.class, List.of(dir.path().toString(), "consume-until-end", "q"),
+                    "io.shmkit.sync.SharedSemaphore", "availablePermits", "main", 1);
+            debugged.add(child);
+            var stopped = child.awaitPaused(START);
+            try (QueueProducer late = queue.producer()) {
+                late.offer(3, new byte[1]);
+            }
+            child.release(stopped);
+            assertEquals(0, child.join(Duration.ofSeconds(60)), child.output());
+            assertTrue(child.output().contains("READ 3\nEND"), "the message first, then the end: " + child.output());
+        }
+    }
+
+    @Test
+    void aProducerKilledInsideCloseLeavesAStreamThatEndsForItsConsumer() throws Exception {
+        try (MessageQueue queue = MessageQueue.create(dir, "q", QueueOptions.manyProducers(4096).withWaiting(WAITING));
+             QueueConsumer consumer = queue.consumer()) {
+            Debugged child = new Debugged(QueueChild.class, List.of(dir.path().toString(), "produce-one-and-close", "q"),
+                    "io.shmkit.msg.MessageQueue", "endStreamAt", "main", 1);
+            debugged.add(child);
+            child.awaitPaused(START);
+            child.kill();
+            List<Integer> got = new ArrayList<>();
+            EndOfStreamException end = assertThrows(EndOfStreamException.class, () -> {
+                long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+                while (System.nanoTime() < deadline) {
+                    consumer.read((t, b, o, l) -> got.add(t), 16, Duration.ofSeconds(1));
+                }
+            }, "the stream must end once the only producer is found dead");
+            assertEquals(List.of(7), got);
+            assertTrue(end.getMessage().contains("died") && end.getMessage().contains(Long.toString(child.pid())), end.getMessage());
+        }
+    }
 }

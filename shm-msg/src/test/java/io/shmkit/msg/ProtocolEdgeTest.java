@@ -57,7 +57,7 @@ class ProtocolEdgeTest extends SegmentTestSupport {
                         }
                     }));
             try {
-                for (int i = 0; i < 3000; i++) {
+                for (int i = 0; i < 1500; i++) {
                     MessageQueue.open(dir, "q").close();
                     Broadcast.open(dir, "b").close();
                 }
@@ -279,6 +279,86 @@ class ProtocolEdgeTest extends SegmentTestSupport {
             consumer.read((t, b, o, l) -> types.add(t), 10);
             assertEquals(List.of(1), types, "the aborted claim is skipped, not waited on");
             assertTrue(producer.offer(3, new byte[1]));
+        }
+    }
+
+    @Test
+    void aTakeOverFinishesADeadTransmittersTailAtTheEndOfItsRecordNotAtARaisedIntent() {
+        try (Broadcast broadcast = Broadcast.create(dir, "b", 1024)) {
+            long start;
+            try (BroadcastTransmitter tx = broadcast.transmitter()) {
+                tx.transmit(1, new byte[] {1});
+                start = broadcast.position(); // 16
+                // an earlier transmitter died mid-record with its intent at start + 400; the next wrote a complete
+                // 16-byte record at start and died between publishing latest (T3) and the tail (T4)
+                broadcast.ring.set(JAVA_INT, start + BroadcastDescriptor.TYPE_OFFSET, 5);
+                broadcast.ring.set(JAVA_INT, start + BroadcastDescriptor.LENGTH_OFFSET, 16);
+                broadcast.ring.set(JAVA_LONG, start + 8, 0x0505050505050505L);
+                broadcast.ring.set(JAVA_INT, start + 16 + BroadcastDescriptor.TYPE_OFFSET, 7); // a half-written later record
+                broadcast.ring.set(JAVA_INT, start + 16 + BroadcastDescriptor.LENGTH_OFFSET, 9);
+                Broadcast.LONG.setVolatile(broadcast.data, BroadcastDescriptor.CONTROL + BroadcastDescriptor.TAIL_INTENT, start + 400);
+                Broadcast.LONG.setVolatile(broadcast.data, BroadcastDescriptor.CONTROL + BroadcastDescriptor.LATEST, start);
+            }
+            BroadcastReceiver rx = broadcast.receiver();
+            try (BroadcastTransmitter next = broadcast.transmitter()) {
+                assertEquals(start + 16, broadcast.position(), "the tail ends where the record at latest ends");
+                List<Integer> types = new ArrayList<>();
+                rx.receive((t, b, o, l) -> types.add(t), 10);
+                assertEquals(List.of(5), types, "the complete record, and nothing of the half-written one");
+                next.transmit(9, new byte[1]);
+                rx.receive((t, b, o, l) -> types.add(t), 10);
+                assertEquals(List.of(5, 9), types);
+            }
+        }
+    }
+
+    @Test
+    void closingAProducerAbortsOnlyItsOwnThreadsClaimAndThoseOfEndedThreads() throws Exception {
+        try (MessageQueue queue = MessageQueue.create(dir, "q", FAST); QueueConsumer consumer = queue.consumer()) {
+            QueueProducer producer = queue.producer();
+            CompletableFuture<Claim> opened = new CompletableFuture<>();
+            CompletableFuture<Void> commit = new CompletableFuture<>();
+            Thread writer = Thread.ofPlatform().start(() -> {
+                Claim claim = producer.tryClaim(3, 1);
+                opened.complete(claim);
+                commit.join();
+                claim.buffer().set(JAVA_BYTE, claim.offset(), (byte) 42);
+                claim.commit();
+            });
+            Thread ended = Thread.ofPlatform().start(() -> producer.tryClaim(4, 1)); // opens a claim and ends
+            ended.join();
+            Claim live = opened.get(10, TimeUnit.SECONDS);
+            Claim mine = producer.tryClaim(5, 1);
+            producer.close();
+            assertTrue(live.isOpen(), "another live thread's claim is left to it");
+            assertFalse(mine.isOpen(), "the closing thread's claim was aborted");
+            commit.complete(null);
+            writer.join();
+            List<Integer> got = new ArrayList<>();
+            consumer.read((t, b, o, l) -> got.add(t * 100 + b.get(JAVA_BYTE, o)), 10);
+            assertEquals(List.of(342), got, "the live thread's message arrives; the aborted and orphaned ones are skipped");
+        }
+    }
+
+    @Test
+    void aHostileRingOfPaddingNeverKeepsAReadFromReturning() {
+        try (MessageQueue queue = MessageQueue.create(dir, "q", FAST);
+             QueueConsumer consumer = queue.consumer();
+             Broadcast broadcast = Broadcast.create(dir, "b", 1024)) {
+            for (long at = 0; at < 1024; at += 16) {
+                queue.ring.set(JAVA_INT, at + RecordDescriptor.TYPE_OFFSET, RecordDescriptor.PADDING);
+                queue.ring.set(JAVA_INT, at, 16);
+            }
+            MessageQueue.LONG.setVolatile(queue.data, queue.control + QueueDescriptor.TAIL, 1L << 40);
+            assertTimeoutPreemptively(Duration.ofSeconds(5), () -> assertEquals(0, consumer.read((t, b, o, l) -> { }, 10)));
+            BroadcastReceiver rx = broadcast.receiver();
+            for (long at = 0; at < 1024; at += 8) {
+                broadcast.ring.set(JAVA_INT, at + BroadcastDescriptor.TYPE_OFFSET, BroadcastDescriptor.PADDING);
+                broadcast.ring.set(JAVA_INT, at, 8);
+            }
+            Broadcast.LONG.setVolatile(broadcast.data, BroadcastDescriptor.CONTROL + BroadcastDescriptor.TAIL, 1L << 40);
+            Broadcast.LONG.setVolatile(broadcast.data, BroadcastDescriptor.CONTROL + BroadcastDescriptor.TAIL_INTENT, 512L);
+            assertTimeoutPreemptively(Duration.ofSeconds(5), () -> assertEquals(0, rx.receive((t, b, o, l) -> { }, 10)));
         }
     }
 }

@@ -380,6 +380,35 @@ class PythonQueueInteropTest extends SegmentTestSupport {
     // ------------------------------------------------------------------ refusals
 
     @Test
+    void pythonAttachesToAQueueWhosePositionsNeverStopMoving() throws Exception {
+        try (MessageQueue queue = MessageQueue.create(dir, "q", QueueOptions.oneProducer(1024))) {
+            java.util.concurrent.atomic.AtomicBoolean stop = new java.util.concurrent.atomic.AtomicBoolean();
+            Thread producer = Thread.ofPlatform().start(() -> {
+                try (QueueProducer p = queue.producer()) {
+                    while (!stop.get()) {
+                        p.offer(1, new byte[8]);
+                    }
+                }
+            });
+            Thread consumer = Thread.ofPlatform().start(() -> {
+                try (QueueConsumer c = queue.consumer()) {
+                    while (!stop.get()) {
+                        c.read((t, b, o, l) -> { }, 1);
+                    }
+                }
+            });
+            try {
+                Py py = python("attach-busy", "q", "3000");
+                assertPythonOk(py, Duration.ofSeconds(120), "ok 3000 attaches");
+            } finally {
+                stop.set(true);
+                producer.join();
+                consumer.join();
+            }
+        }
+    }
+
+    @Test
     void pythonRefusesToWriteAManyProducerQueueAndSaysWhy() throws Exception {
         try (MessageQueue queue = MessageQueue.create(dir, "q", QueueOptions.manyProducers(1 << 16))) {
             Py py = python("refuse-many", "q");

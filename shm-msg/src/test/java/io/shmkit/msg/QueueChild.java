@@ -41,6 +41,8 @@ public final class QueueChild {
             case "consume" -> consume(dir, args[2], Integer.parseInt(args[3]), Long.parseLong(args[4]));
             case "transmit" -> transmit(dir, args[2], Long.parseLong(args[3]));
             case "pipe-echo" -> pipeEcho(dir, args[2]);
+            case "consume-until-end" -> consumeUntilEnd(dir, args[2]);
+            case "produce-one-and-close" -> produceOneAndClose(dir, args[2]);
             default -> throw new IllegalArgumentException("unknown command " + command);
         }
     }
@@ -196,5 +198,26 @@ public final class QueueChild {
                 connection.send(reply);
             }
         }
+    }
+
+    /** Reads until end of stream, printing each message's type and then END. */
+    static void consumeUntilEnd(SegmentDirectory dir, String name) throws Exception {
+        try (MessageQueue queue = MessageQueue.open(dir, name, WAITING); QueueConsumer consumer = queue.consumer()) {
+            try {
+                for (;;) {
+                    consumer.read((type, buffer, offset, length) -> System.out.println("READ " + type), 16, Duration.ofSeconds(60));
+                }
+            } catch (EndOfStreamException end) {
+                System.out.println("END " + end.getMessage());
+            }
+        }
+    }
+
+    /** Sends one message and closes its producer (a debugger may stop it inside close). */
+    static void produceOneAndClose(SegmentDirectory dir, String name) throws Exception {
+        try (MessageQueue queue = MessageQueue.open(dir, name, WAITING); QueueProducer producer = queue.producer()) {
+            producer.offer(7, new byte[] {7});
+        }
+        System.out.println("CLOSED");
     }
 }
