@@ -17,7 +17,10 @@ public interface ControlledMessageHandler {
         BREAK,
         /** Consume it, publish everything consumed so far now, and go on. */
         COMMIT,
-        /** Consume it and go on; publish at the end of the batch. */
+        /**
+         * Consume it and go on; publish at the end of the batch, or earlier once the batch has
+         * gone once round the ring (its own records must be cleared before it can read on).
+         */
         CONTINUE
     }
 

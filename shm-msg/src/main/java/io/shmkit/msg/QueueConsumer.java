@@ -105,6 +105,12 @@ public final class QueueConsumer implements AutoCloseable {
         long skipped = 0;
         try {
             while (count < limit) {
+                if (position - start >= capacity) {
+                    // a batch that went once round the ring comes to its own records, consumed but not yet
+                    // cleared (a producer cannot pass the head we have not published): clear them first
+                    publish(start, position);
+                    start = position;
+                }
                 long index = position & mask;
                 int length = (int) INT.getAcquire(ring, index + LENGTH_OFFSET);
                 if (length <= 0) {

@@ -260,6 +260,69 @@ class ProtocolEdgeTest extends SegmentTestSupport {
     }
 
     @Test
+    void aReadWhoseLimitExceedsAFullRingHandsEachMessageOverOnce() {
+        try (MessageQueue queue = MessageQueue.create(dir, "q", QueueOptions.oneProducer(1024));
+             QueueProducer producer = queue.producer();
+             QueueConsumer consumer = queue.consumer()) {
+            for (int round = 0; round < 3; round++) {
+                for (int i = 0; i < 8; i++) { // 8 records of 16 + 112 bytes fill the ring exactly
+                    byte[] payload = new byte[112];
+                    payload[0] = (byte) i;
+                    assertTrue(producer.offer(1, payload), "message " + i + " of round " + round);
+                }
+                List<Integer> seen = new ArrayList<>();
+                MessageHandler collect = (t, b, o, l) -> seen.add((int) b.get(JAVA_BYTE, o));
+                int count = round == 1
+                        ? consumer.controlledRead((t, b, o, l) -> {
+                            collect.onMessage(t, b, o, l);
+                            return ControlledMessageHandler.Action.CONTINUE;
+                        }, 16)
+                        : consumer.read(collect, 16);
+                assertEquals(List.of(0, 1, 2, 3, 4, 5, 6, 7), seen, "round " + round);
+                assertEquals(8, count);
+                assertEquals(0, consumer.read(collect, 16), "nothing is left in round " + round);
+            }
+        }
+    }
+
+    @Test
+    void readsThatGoRoundTheRingWhileAProducerKeepsWritingHandEachMessageOverOnceInOrder() throws Exception {
+        try (MessageQueue queue = MessageQueue.create(dir, "q", QueueOptions.oneProducer(1024));
+             QueueProducer producer = queue.producer();
+             QueueConsumer consumer = queue.consumer()) {
+            long total = 200_000;
+            Thread writer = Thread.ofPlatform().start(() -> {
+                byte[] payload = new byte[48]; // 64-byte records: 16 fill the ring, a read of 64 may pass it 4 times
+                for (long seq = 0; seq < total; ) {
+                    java.nio.ByteBuffer.wrap(payload).putLong(0, seq);
+                    if (producer.offer(1, payload)) {
+                        seq++;
+                    } else {
+                        Thread.onSpinWait();
+                    }
+                }
+            });
+            long[] next = {0};
+            long[] longest = {0};
+            MessageHandler check = (t, b, o, l) -> {
+                long seq = b.get(JAVA_LONG.withOrder(java.nio.ByteOrder.BIG_ENDIAN), o);
+                if (seq != next[0]) {
+                    throw new AssertionError("message " + seq + " where " + next[0] + " was due");
+                }
+                next[0]++;
+            };
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
+            while (next[0] < total) {
+                assertTrue(System.nanoTime() < deadline, "stuck at message " + next[0]);
+                longest[0] = Math.max(longest[0], consumer.read(check, 64));
+            }
+            writer.join();
+            assertEquals(0, consumer.read(check, 64), "nothing after the last message");
+            System.out.println("wrap: the longest read handed over " + longest[0] + " messages (a ring holds 16)");
+        }
+    }
+
+    @Test
     void closingTheQueueFirstGivesTheRolesBackAndAbortsAnOpenClaim() {
         try (MessageQueue queue = MessageQueue.create(dir, "q", QueueOptions.oneProducer(1024))) {
             QueueProducer producer = queue.producer();
