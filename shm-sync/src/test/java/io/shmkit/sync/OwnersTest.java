@@ -47,8 +47,10 @@ class OwnersTest {
 
     @Test
     void aZombieThatNobodyReapedCountsAsDead() throws Exception {
-        // sh starts a child that exits at once, then becomes sleep, which never reaps it
-        Process shell = new ProcessBuilder("sh", "-c", "sleep 0 & echo $!; exec sleep 30").start();
+        // a parent that forks a child which exits at once, and never waits for it (a shell may reap
+        // a finished background job before it execs, so the zombie must come from a program that never waits)
+        Process shell = new ProcessBuilder("python3", "-c",
+                "import os, sys, time\npid = os.fork()\nif pid == 0: os._exit(0)\nprint(pid, flush=True)\ntime.sleep(30)").start();
         try {
             long zombie;
             try (BufferedReader out = new BufferedReader(new InputStreamReader(shell.getInputStream()))) {
