@@ -35,6 +35,8 @@ import org.openjdk.jmh.runner.options.VerboseMode;
  * peer JVM. Never asserts a timing.
  */
 class BenchmarkSmokeTest {
+    /** Parameters a smoke run pins to one value ({@link ShmBench#smoke}). */
+    private static final Set<String> PINNED = Set.of("n", "size");
 
     @Test
     void everyBenchmarkRunsOnceAndTheReportIsWrittenFromItsResults(@TempDir Path out) throws Exception {
@@ -48,6 +50,7 @@ class BenchmarkSmokeTest {
         try {
             results = ShmBench.run(ShmBench.smoke(new OptionsBuilder().verbosity(VerboseMode.NORMAL).build()), json);
             ShmBench.runRounds(out.resolve("rounds"), 2, true);
+            ShmBench.runAllocation(out.resolve("allocation.json"), true);
         } finally {
             removeNew(before); // a failing benchmark must not leave segments behind either
         }
@@ -57,7 +60,7 @@ class BenchmarkSmokeTest {
             int expected = 1;
             if (entry.getParams().hasValue()) {
                 for (Map.Entry<String, String[]> param : entry.getParams().get().entrySet()) {
-                    expected *= param.getKey().equals("n") ? 1 : param.getValue().length; // smoke pins n
+                    expected *= PINNED.contains(param.getKey()) ? 1 : param.getValue().length; // smoke pins n and size
                 }
             }
             List<RunResult> runs = results.stream().filter(r -> r.getParams().getBenchmark().equals(name)).toList();
@@ -72,13 +75,28 @@ class BenchmarkSmokeTest {
 
         BenchReport report = BenchReport.read(json);
         assertEquals(results.size(), report.size());
-        report.withRounds(out.resolve("rounds")).write(out, "smoke test", "test machine");
+        report.withRounds(out.resolve("rounds")).withAllocation(out.resolve("allocation.json")).write(out, "smoke test", "test machine");
         String md = Files.readString(out.resolve("benchmarks.md"));
         String svg = Files.readString(out.resolve("benchmarks.svg"));
         for (String cls : entries.stream().map(e -> e.getUserClassQName().replaceAll(".*\\.", ""))
                 .collect(Collectors.toCollection(TreeSet::new))) {
-            assertTrue(md.contains(cls.equals("HandoffBenchmark") ? "## Array handoff" : "## " + cls), "report has a section for " + cls);
+            String section = switch (cls) {
+                case "HandoffBenchmark" -> "## Array handoff";
+                case "MessagingBenchmark", "AeronClaimBenchmark" -> "## Messaging throughput between JVMs";
+                default -> "## " + cls;
+            };
+            assertTrue(md.contains(section), "report has a section for " + cls);
         }
+        // every messaging transport has a row; the targets' sizes come from the rounds
+        for (String transport : io.shmkit.bench.ipc.MessageStream.TRANSPORTS) {
+            assertTrue(md.contains("| `" + transport + "` |"), "the messaging tables have a row for " + transport);
+        }
+        assertTrue(md.lines().filter(l -> l.startsWith("| 32 B messages/s between JVMs: shmkit one-producer queue"))
+                .allMatch(l -> l.contains("2 paired rounds")), md);
+        assertTrue(md.lines().anyMatch(l -> l.startsWith("| 64 KiB MB/s, zero copy: shmkit `tryClaim`") && l.contains("2 paired rounds")), md);
+        // the allocation pass: every hot path with its B/op from the gc profiler, and the verdict in the targets
+        assertTrue(md.contains("## Allocation on shm-msg's hot paths"), md);
+        assertTrue(md.contains("| `claimCommitThenRead` | ") && md.contains("Allocation on shm-msg's hot paths (claim, commit,"), md);
         // the headline targets come from the two rounds, paired, with an interval and a verdict
         assertTrue(md.contains("| handoff of 1024 doubles ≥ 10× faster than the (tuned) pipe | "), md);
         assertTrue(md.lines().filter(l -> l.startsWith("| handoff of 1024 doubles ≥ 10×"))

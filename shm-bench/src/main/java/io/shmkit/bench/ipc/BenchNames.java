@@ -50,11 +50,19 @@ public final class BenchNames {
         return shm().path().resolve(name);
     }
 
-    /** Deletes {@code path} if it exists; for tear-down paths, so it never throws. */
+    /**
+     * Deletes {@code path} if it exists, with everything in it if it is a directory (an Aeron
+     * media driver's directory); for tear-down paths, so it never throws.
+     */
     public static void deleteQuietly(Path path) {
         try {
+            if (Files.isDirectory(path, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+                try (var inside = Files.list(path)) {
+                    inside.forEach(BenchNames::deleteQuietly);
+                }
+            }
             Files.deleteIfExists(path);
-        } catch (IOException e) {
+        } catch (IOException | UncheckedIOException e) {
             System.err.println("shm-bench: cannot delete " + path + ": " + e);
         }
     }

@@ -68,6 +68,20 @@ final class Fifos {
         }
     }
 
+    /**
+     * {@link #enlarge}, failing if the kernel granted less: the report states a {@link #SIZE}-byte
+     * pipe, and a pipe left at 64 KiB would be measured under that name.
+     *
+     * @throws IllegalStateException if the pipe is smaller than {@link #SIZE}
+     */
+    static void enlargeFully(FileChannel channel) {
+        int size = enlarge(channel);
+        if (size < SIZE) {
+            throw new IllegalStateException("the kernel kept the pipe at its size (F_SETPIPE_SZ returned " + size
+                    + "); raise /proc/sys/fs/pipe-max-size to at least " + SIZE);
+        }
+    }
+
     private static int descriptor(FileChannel channel) throws ReflectiveOperationException {
         Field fdField = channel.getClass().getDeclaredField("fd");
         fdField.setAccessible(true);

@@ -11,6 +11,7 @@ import java.nio.file.Path;
  * <pre>
  *   handoff &lt;transport&gt; &lt;n&gt; &lt;endpoint&gt;   produce n doubles per request
  *   echo    &lt;transport&gt; &lt;endpoint&gt;         echo 32-byte messages
+ *   produce &lt;transport&gt; &lt;size&gt; &lt;index&gt; &lt;endpoint&gt;   send messages flat out (MessageStream)
  *   contend &lt;lock kind&gt; &lt;name&gt;            increment a shared counter under a lock
  *   mix     &lt;guard&gt; &lt;name&gt;                95% reads, 5% writes of a shared pair
  *   turns   &lt;lock kind&gt; &lt;name&gt;            take every other turn at a lock (LockTurns)
@@ -28,7 +29,7 @@ public final class PeerMain {
 
     private PeerMain() {}
 
-    public static void main(String[] args) throws IOException {
+    public static void main(String[] args) throws IOException, InterruptedException {
         System.setOut(System.err); // nothing but the protocol reaches the real stdout
         String role = args[0];
         String transport = args[1];
@@ -61,8 +62,26 @@ public final class PeerMain {
                     case "shmkit" -> ShmkitPingPong.echo(args[2]);
                     case "agronaMailbox" -> AgronaMailboxPingPong.echo(Path.of(args[2]));
                     case "agronaRingBuffers" -> AgronaPingPong.echo(Path.of(args[2]));
+                    case "floor" -> FloorPingPong.echo(args[2]);
+                    case "shmkitQueue" -> ShmkitQueuePingPong.echo(args[2]);
+                    case "shmkitPipe" -> ShmkitPipePingPong.echo(args[2]);
+                    case "aeron" -> AeronPingPong.echo(args[2]);
                     case "unixSocketSpin", "tcpSpin" -> SpinSocketPingPong.echo(transport, args[2]);
                     default -> StreamPingPong.echo(transport, args[2]);
+                }
+            }
+            case "produce" -> {
+                int size = Integer.parseInt(args[2]);
+                int index = Integer.parseInt(args[3]);
+                String endpoint = args[4];
+                switch (transport) {
+                    case "shmkitOffer", "shmkitClaim", "shmkitMany1", "shmkitMany2" ->
+                            ShmkitStream.produce(transport, size, index, endpoint);
+                    case "agronaWrite", "agronaClaim", "agronaMany1", "agronaMany2" ->
+                            AgronaStream.produce(transport, size, index, Path.of(endpoint));
+                    case "aeronOffer", "aeronClaim" -> AeronStream.produce(transport, size, index, endpoint);
+                    case "pipe", "unixSocket", "serializedPipe" -> KernelStream.produce(transport, size, index, Path.of(endpoint));
+                    default -> throw new IllegalArgumentException("unknown messaging transport " + transport);
                 }
             }
             case "contend" -> ContendedCounter.contend(transport, args[2]);

@@ -122,6 +122,23 @@ public final class PeerProcess implements AutoCloseable {
     }
 
     /**
+     * Signals stop (closes the peer's stdin) without waiting: for a peer that may be blocked on
+     * a full channel, which the benchmark must keep draining until the peer has exited.
+     */
+    public void requestStop() {
+        try {
+            toPeer.close();
+        } catch (IOException e) {
+            // the peer is gone already: it has stopped
+        }
+    }
+
+    /** Whether the peer process still runs. */
+    public boolean isAlive() {
+        return process.isAlive();
+    }
+
+    /**
      * Signals stop (closes the peer's stdin) and returns what the peer printed before it
      * exited, such as its final count.
      */

@@ -13,12 +13,15 @@ public interface PingPongClient extends AutoCloseable {
     /**
      * Every transport {@link #start} knows, by name: the latency harness
      * ({@code io.shmkit.bench.latency}) runs them all; {@code PingPongBenchmark}'s
-     * {@code transport} parameter takes these names. {@code agronaMailbox} is shmkit's mailbox
-     * written on Agrona, {@code agronaRingBuffers} the Agrona ring reference; the
-     * {@code ...Spin} sockets busy-poll non-blocking channels where the others block.
+     * {@code transport} parameter takes these names. {@code floor} is one sequence word per
+     * direction and no payload, the least a shared-memory round trip can cost;
+     * {@code agronaMailbox} is shmkit's mailbox written on Agrona; {@code shmkitQueue},
+     * {@code agronaRingBuffers} and {@code aeron} are queue pairs (shmkit {@code MessageQueue}s,
+     * Agrona {@code OneToOneRingBuffer}s, Aeron IPC), {@code shmkitPipe} shmkit's Python-shaped
+     * {@code Pipe}; the {@code ...Spin} sockets busy-poll non-blocking channels where the others block.
      */
-    String[] TRANSPORTS = {"shmkit", "agronaMailbox", "agronaRingBuffers", "pipe", "unixSocket", "unixSocketSpin",
-            "tcp", "tcpSpin"};
+    String[] TRANSPORTS = {"floor", "shmkit", "agronaMailbox", "shmkitQueue", "agronaRingBuffers", "aeron", "shmkitPipe",
+            "pipe", "unixSocket", "unixSocketSpin", "tcp", "tcpSpin"};
 
     /**
      * Sends message {@code seq} and waits for its echo.
@@ -37,6 +40,10 @@ public interface PingPongClient extends AutoCloseable {
             case "shmkit" -> new ShmkitPingPong.Client();
             case "agronaMailbox" -> new AgronaMailboxPingPong.Client();
             case "agronaRingBuffers" -> new AgronaPingPong.Client();
+            case "floor" -> new FloorPingPong.Client();
+            case "shmkitQueue" -> new ShmkitQueuePingPong.Client();
+            case "shmkitPipe" -> new ShmkitPipePingPong.Client();
+            case "aeron" -> new AeronPingPong.Client();
             case "pipe" -> new StreamPingPong.PipeClient();
             case "unixSocket", "tcp" -> new StreamPingPong.SocketClient(transport);
             case "unixSocketSpin", "tcpSpin" -> new SpinSocketPingPong.Client(transport);

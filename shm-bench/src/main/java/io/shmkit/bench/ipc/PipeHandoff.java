@@ -54,10 +54,7 @@ final class PipeHandoff {
             peer = PeerProcess.start("handoff", serialized ? "serializedQueue" : "pipe", Integer.toString(n), fifo.toString());
             requests = peer.toPeer();
             replies = FileChannel.open(fifo, StandardOpenOption.READ); // the producer opens its end after READY
-            int size = Fifos.enlarge(replies);
-            if (size < Fifos.SIZE) {
-                System.err.println("shm-bench: the kernel kept the pipe at its size (F_SETPIPE_SZ returned " + size + ")");
-            }
+            Fifos.enlargeFully(replies);
         }
 
         @Override

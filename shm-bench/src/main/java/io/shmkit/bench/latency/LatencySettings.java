@@ -51,7 +51,9 @@ public record LatencySettings(int rounds, long warmupRoundTrips, long warmupMill
     /**
      * The full run: 5 rounds of every transport, each run warmed up with 200,000 round trips
      * (at most 5 s), then 5 s closed loop and 5 s open loop at 10,000/s and at 50,000/s,
-     * skipping a rate above 90% of what the transport's closed loop sustained. About 15 minutes.
+     * skipping a rate above 90% of what the transport's closed loop sustained. About 16 minutes
+     * for all 12 transports on the 2-core VM (about 15 s per transport and round), 7 for the
+     * messaging group's 5.
      */
     public static LatencySettings defaults() {
         return new LatencySettings(5, 200_000, 5_000, 5_000, 5_000, List.of(10_000L, 50_000L), 0.9,

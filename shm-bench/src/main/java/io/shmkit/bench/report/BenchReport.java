@@ -1,6 +1,7 @@
 package io.shmkit.bench.report;
 
 import io.shmkit.bench.ipc.HandoffConsumer;
+import io.shmkit.bench.ipc.MessageStream;
 import io.shmkit.bench.latency.LatencyReport;
 import io.shmkit.bench.latency.TargetVerdict;
 import java.io.IOException;
@@ -24,12 +25,18 @@ import java.util.function.Predicate;
  */
 public final class BenchReport {
     static final String[] HANDOFF_TRANSPORTS = HandoffConsumer.TRANSPORTS;
+    static final String[] MESSAGING_TRANSPORTS = MessageStream.TRANSPORTS;
+    /** The messaging throughput benchmarks: the classes the messaging section shows (not the generic one). */
+    static final List<String> MESSAGING_CLASSES = List.of("MessagingBenchmark", "AeronClaimBenchmark");
+    /** The allocation table's verdict: 0 B/op means below this (one 16-byte object per 1,600 operations). */
+    static final double ZERO_BYTES_PER_OP = 0.01;
 
     private final List<BenchResult> results;
     private final Map<String, Object> first;
     private Path roundsDirectory;
     private Path latencyJson;
     private Path contentionJson;
+    private Path allocationJson;
 
     private BenchReport(List<BenchResult> results, Map<String, Object> first) {
         this.results = results;
@@ -52,6 +59,17 @@ public final class BenchReport {
     public BenchReport withContention(Path json) {
         this.contentionJson = json != null && Files.isRegularFile(json) ? json : null;
         return this;
+    }
+
+    /** Adds the allocation pass's JMH results ({@code allocation.json}, run with the gc profiler) where the file exists. */
+    public BenchReport withAllocation(Path json) {
+        this.allocationJson = json != null && Files.isRegularFile(json) ? json : null;
+        return this;
+    }
+
+    /** A report of no JMH result, for a run of harnesses only. */
+    public static BenchReport empty() {
+        return new BenchReport(List.of(), Map.of());
     }
 
     List<BenchResult> results() {
@@ -112,10 +130,12 @@ public final class BenchReport {
         md.append("![zero-copy speedups and round-trip percentiles](benchmarks.svg)\n\n");
         targets(md);
         handoff(md);
+        messaging(md);
+        allocation(md);
         latency(md);
         contention(md);
         for (String cls : classes()) {
-            if (!cls.equals("HandoffBenchmark")) {
+            if (!cls.equals("HandoffBenchmark") && !MESSAGING_CLASSES.contains(cls)) {
                 generic(md, cls);
             }
         }
@@ -135,6 +155,13 @@ public final class BenchReport {
                 }
             }
             md.append(Targets.table(rows, targets.roundCount()));
+            if (allocationJson != null) {
+                List<BenchResult> paths = BenchReport.read(allocationJson).results();
+                long zero = paths.stream().filter(BenchReport::allocatesNothing).count();
+                md.append(String.format(Locale.ROOT, "Allocation on shm-msg's hot paths (claim, commit, read, offer): %d of %d paths at"
+                        + " 0 B/op (JMH's gc profiler; see the allocation table): %s.%n%n", zero, paths.size(),
+                        zero == paths.size() && zero > 0 ? "met" : "**missed**"));
+            }
         } catch (IOException e) {
             md.append("The headline rounds could not be read: ").append(e).append("\n\n");
         }
@@ -175,6 +202,144 @@ public final class BenchReport {
             md.append('\n');
         }
         md.append('\n');
+    }
+
+    // ---------------------------------------------------------------- messaging
+
+    /** Rows of the messaging throughput benchmarks (both classes), by transport and size. */
+    private BenchResult messagingResult(String transport, String size) {
+        return find(r -> MESSAGING_CLASSES.contains(r.className()) && r.method().equals("receive")
+                && transport.equals(r.param("transport")) && size.equals(r.param("size")));
+    }
+
+    private void messaging(StringBuilder md) {
+        List<BenchResult> rows = results.stream().filter(r -> MESSAGING_CLASSES.contains(r.className())).toList();
+        if (rows.isEmpty()) {
+            return;
+        }
+        List<String> sizes = new ArrayList<>(new LinkedHashSet<>(rows.stream().map(r -> r.param("size")).toList()));
+        sizes.sort((a, b) -> Long.compare(Long.parseLong(a), Long.parseLong(b)));
+        List<String> transports = new ArrayList<>();
+        for (String t : MESSAGING_TRANSPORTS) {
+            if (rows.stream().anyMatch(r -> t.equals(r.param("transport")))) {
+                transports.add(t);
+            }
+        }
+        md.append("## Messaging throughput between JVMs\n\n")
+          .append("Producer JVMs send messages of the given payload size as fast as the transport takes them; this JVM\n")
+          .append("receives them and checks every one (producer, sequence number, first and last word), so no side can\n")
+          .append("skip work. The score is messages received per second (higher is better); MB/s is that × the payload\n")
+          .append("size / 10⁶. Per message: `shmkitOffer` copies from the producer's buffer into a one-producer queue\n")
+          .append("(`offer`), `shmkitClaim` writes in place (`tryClaim`, `commit`); `shmkitMany1`/`shmkitMany2` copy into a\n")
+          .append("many-producer queue from one or two producer JVMs; `agronaWrite`/`agronaClaim` are Agrona's\n")
+          .append("`OneToOneRingBuffer` `write` and `tryClaim`, `agronaMany1`/`agronaMany2` its `ManyToOneRingBuffer`\n")
+          .append("`write`; `aeronOffer`/`aeronClaim` are an Aeron IPC `ExclusivePublication`'s `offer` and `tryClaim`\n")
+          .append("(`tryClaim` only up to the MTU: no 64 KiB row); `pipe` and `unixSocket` write each message (8-byte header\n")
+          .append("and payload) with one blocking `write` and read up to 1 MiB at a time; `serializedPipe` serializes\n")
+          .append("each message (a `long[]`) with a fresh `ObjectOutputStream` over that pipe, as Python's `Queue`\n")
+          .append("pickles. shmkit and Agrona rings are ").append(MessageStream.RING >> 20)
+          .append(" MiB and their consumers read at most ").append(MessageStream.READ_LIMIT)
+          .append(" messages per call; ").append(MessageStream.AERON_SETTINGS).append(".\n\n")
+          .append(settings(rows));
+        md.append("Messages per second:\n\n");
+        header(md, sizes);
+        for (String t : transports) {
+            md.append("| `").append(t).append("` |");
+            for (String size : sizes) {
+                BenchResult r = messagingResult(t, size);
+                md.append(' ').append(r == null ? "n/a" : rate(r.score(), r.error())).append(" |");
+            }
+            md.append('\n');
+        }
+        md.append("\nMB/s of payload (and, in brackets, the rate ÷ `shmkitOffer`'s at that size):\n\n");
+        header(md, sizes);
+        for (String t : transports) {
+            md.append("| `").append(t).append("` |");
+            for (String size : sizes) {
+                BenchResult r = messagingResult(t, size);
+                BenchResult base = messagingResult("shmkitOffer", size);
+                double bytes = Long.parseLong(size) / 1e6;
+                md.append(' ');
+                if (r == null) {
+                    md.append("n/a");
+                } else {
+                    md.append(Chart.format(r.score() * bytes));
+                    if (!Double.isNaN(r.error())) {
+                        md.append(" ± ").append(Chart.format(r.error() * bytes));
+                    }
+                    if (base != null && !t.equals("shmkitOffer")) {
+                        md.append(String.format(Locale.ROOT, " (%.2f×)", r.score() / base.score()));
+                    }
+                }
+                md.append(" |");
+            }
+            md.append('\n');
+        }
+        md.append("\nn/a: not measured (Aeron's `tryClaim` takes at most the MTU less its header, 65,472 bytes).\n\n");
+    }
+
+    private static void header(StringBuilder md, List<String> sizes) {
+        md.append("| transport |");
+        sizes.forEach(size -> md.append(' ').append(bytesText(size)).append(" |"));
+        md.append("\n|---|");
+        sizes.forEach(size -> md.append("---:|"));
+        md.append('\n');
+    }
+
+    /** "32 B", "4 KiB", "64 KiB". */
+    static String bytesText(String size) {
+        long n = Long.parseLong(size);
+        return n >= 1024 && n % 1024 == 0 ? n / 1024 + " KiB" : n + " B";
+    }
+
+    /** Messages per second and its error in the score's unit: "12.35 M ± 0.40 M", "842.1 k ± 12.0 k", "950 ± 3". */
+    static String rate(double score, double error) {
+        if (Double.isNaN(score)) {
+            return "?";
+        }
+        String format = Math.abs(score) >= 1e6 ? "%.2f M" : Math.abs(score) >= 1e3 ? "%.1f k" : "%.0f";
+        double unit = Math.abs(score) >= 1e6 ? 1e6 : Math.abs(score) >= 1e3 ? 1e3 : 1;
+        String text = String.format(Locale.ROOT, format, score / unit);
+        return Double.isNaN(error) ? text : text + " ± " + String.format(Locale.ROOT, format, error / unit);
+    }
+
+    // ---------------------------------------------------------------- allocation
+
+    /** JMH's gc profiler's bytes per operation. */
+    static final String NORM = "gc.alloc.rate.norm";
+
+    static boolean allocatesNothing(BenchResult r) {
+        BenchResult.Secondary norm = r.secondaries().get(NORM);
+        return norm != null && norm.score() < ZERO_BYTES_PER_OP;
+    }
+
+    private void allocation(StringBuilder md) {
+        if (allocationJson == null) {
+            return;
+        }
+        try {
+            List<BenchResult> rows = BenchReport.read(allocationJson).results();
+            md.append("## Allocation on shm-msg's hot paths\n\n")
+              .append("`MessagingAllocationBenchmark` with JMH's gc profiler (`-prof gc`): each operation sends one 32-byte message\n")
+              .append("through a queue in one process and reads it back, so the paths named run once per operation; B/op is\n")
+              .append("`").append(NORM).append("`, the bytes this thread allocated per operation. The issue asks for 0 B/op; a path\n")
+              .append(String.format(Locale.ROOT, "counts as 0 below %.2f B/op (one 16-byte object per %,d operations: the harness's own", ZERO_BYTES_PER_OP,
+                      Math.round(16 / ZERO_BYTES_PER_OP)))
+              .append(" per-iteration\nbookkeeping, divided by millions of operations). No JVM flag is set on this fork.\n\n")
+              .append(settings(rows))
+              .append("| path | B/op | time (ns/op) | 0 B/op |\n|---|---:|---:|---|\n");
+            for (BenchResult r : rows) {
+                BenchResult.Secondary norm = r.secondaries().get(NORM);
+                md.append("| `").append(r.method()).append("` | ")
+                  .append(norm == null ? "not measured" : String.format(Locale.ROOT, "%.4f", norm.score())
+                          + (Double.isNaN(norm.error()) ? "" : String.format(Locale.ROOT, " ± %.4f", norm.error())))
+                  .append(" | ").append(scoreText(r)).append(" | ").append(allocatesNothing(r) ? "met" : "**missed**").append(" |\n");
+            }
+            md.append('\n');
+        } catch (IOException | RuntimeException e) {
+            md.append("## Allocation on shm-msg's hot paths\n\nThe allocation pass's results could not be read: ").append(e)
+              .append("\n\n");
+        }
     }
 
     private void latency(StringBuilder md) {
@@ -246,7 +411,29 @@ public final class BenchReport {
             }
             width = Math.max(width, Chart.panel(top,
                     "Array handoff: how many times longer than shmkit zero-copy (log scale)", "× shmkit time", others, groups, body));
-            top += Chart.panelHeight() + 20;
+            top += Chart.panelHeight(others.size()) + 20;
+        }
+        List<String> messagingSizes = paramValues("MessagingBenchmark.receive", "size");
+        List<String> messagingTransports = present("MessagingBenchmark.receive", "transport", MESSAGING_TRANSPORTS);
+        List<String> withClaim = new ArrayList<>();
+        for (String t : MESSAGING_TRANSPORTS) {
+            if (messagingTransports.contains(t) || find(r -> r.shortName().equals("AeronClaimBenchmark.receive")
+                    && t.equals(r.param("transport"))) != null) {
+                withClaim.add(t);
+            }
+        }
+        if (!messagingSizes.isEmpty() && !withClaim.isEmpty()) {
+            List<Chart.Group> groups = new ArrayList<>();
+            for (String size : messagingSizes) {
+                double bytes = Long.parseLong(size) / 1e6;
+                groups.add(new Chart.Group(bytesText(size), withClaim.stream().mapToDouble(t -> {
+                    BenchResult r = messagingResult(t, size);
+                    return r == null ? Double.NaN : r.score() * bytes;
+                }).toArray()));
+            }
+            width = Math.max(width, Chart.panel(top, "Messaging throughput between JVMs, MB/s of payload (log scale)", "MB/s",
+                    withClaim, groups, body));
+            top += Chart.panelHeight(withClaim.size()) + 20;
         }
         Map<String, double[]> latency = Map.of();
         if (latencyJson != null) {
@@ -261,7 +448,7 @@ public final class BenchReport {
             latency.forEach((transport, values) -> groups.add(new Chart.Group(transport, values)));
             width = Math.max(width, Chart.panel(top, "32-byte ping-pong round trip between two JVMs, closed loop, ns (log scale)",
                     "ns", List.of("p50", "p90", "p99", "p99.9"), groups, body));
-            top += Chart.panelHeight() + 20;
+            top += Chart.panelHeight(4) + 20;
         }
         return String.format(Locale.ROOT, "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%d\" height=\"%d\" "
                 + "font-family=\"sans-serif\">%n<rect width=\"100%%\" height=\"100%%\" fill=\"white\"/>%n%s</svg>%n",

@@ -10,7 +10,10 @@ import java.util.Locale;
 final class Chart {
     record Group(String label, double[] values) {}
 
-    private static final String[] COLORS = {"#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b"};
+    private static final String[] COLORS = {"#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2",
+            "#7f7f7f", "#bcbd22", "#17becf", "#aec7e8", "#ffbb78", "#98df8a", "#ff9896"};
+    /** Legend entries per line. */
+    private static final int LEGEND_PER_LINE = 6;
     private static final int PLOT_HEIGHT = 240;
     private static final int LEFT = 70;
     private static final int BAR = 16;
@@ -20,7 +23,8 @@ final class Chart {
 
     /**
      * Appends one panel, translated to {@code top}, to {@code out}; returns its width, or 0 if
-     * no group has a positive value (nothing is appended then). Its height is {@link #panelHeight()}.
+     * no group has a positive value (nothing is appended then). Its height is
+     * {@link #panelHeight(int) panelHeight(series.size())}.
      */
     static int panel(int top, String title, String axis, List<String> series, List<Group> groups, StringBuilder out) {
         double min = Double.MAX_VALUE;
@@ -70,19 +74,20 @@ final class Chart {
             out.append(String.format(Locale.ROOT, "<text x=\"%d\" y=\"%d\" font-size=\"11\" text-anchor=\"middle\">%s</text>%n",
                     x + series.size() * BAR / 2, y0 + PLOT_HEIGHT + 16, escape(group.label())));
         }
-        int ly = y0 + PLOT_HEIGHT + 34;
         for (int s = 0; s < series.size(); s++) {
-            int lx = LEFT + s * 150;
+            int ly = y0 + PLOT_HEIGHT + 34 + (s / LEGEND_PER_LINE) * 16;
+            int lx = LEFT + (s % LEGEND_PER_LINE) * 150;
             out.append(String.format(Locale.ROOT,
                     "<rect x=\"%d\" y=\"%d\" width=\"10\" height=\"10\" fill=\"%s\"/><text x=\"%d\" y=\"%d\" font-size=\"11\">%s</text>%n",
                     lx, ly - 9, COLORS[s % COLORS.length], lx + 14, ly, escape(series.get(s))));
         }
         out.append("</g>\n");
-        return Math.max(width, LEFT + series.size() * 150);
+        return Math.max(width, LEFT + Math.min(series.size(), LEGEND_PER_LINE) * 150);
     }
 
-    static int panelHeight() {
-        return 30 + PLOT_HEIGHT + 50;
+    /** The height of a panel with {@code series} series (its legend wraps every few entries). */
+    static int panelHeight(int series) {
+        return 30 + PLOT_HEIGHT + 50 + 16 * Math.max(0, (series - 1) / LEGEND_PER_LINE);
     }
 
     private static String tick(double exponent) {

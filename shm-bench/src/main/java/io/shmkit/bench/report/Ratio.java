@@ -121,9 +121,12 @@ public record Ratio(double point, double lower, double upper, int rounds, String
         return z + (z3 + z) / (4.0 * df) + (5 * z5 + 16 * z3 + 3 * z) / (96.0 * df * df);
     }
 
-    /** Met only when the lower bound reaches the goal, missed when the upper bound does not. */
+    /**
+     * Met only when the lower bound reaches the goal, missed when the upper bound does not;
+     * inconclusive without paired rounds (one fork's errors are too weak for a verdict).
+     */
     public Verdict against(double goal) {
-        if (Double.isNaN(lower) || Double.isNaN(upper)) {
+        if (rounds < 2 || Double.isNaN(lower) || Double.isNaN(upper)) {
             return Verdict.INCONCLUSIVE;
         }
         if (lower >= goal) {

@@ -97,6 +97,12 @@ public final class Targets {
                 .findFirst().orElse(null);
     }
 
+    /** The smallest value of {@code param} of {@code benchmark} in the main run; "32" if none. */
+    String smallest(String benchmark, String param) {
+        return main.stream().filter(r -> r.shortName().equals(benchmark) && r.param(param) != null)
+                .map(r -> r.param(param)).min((a, b) -> Long.compare(Long.parseLong(a), Long.parseLong(b))).orElse("32");
+    }
+
     /** The largest value of {@code param} of {@code benchmark} in the rounds, else in the main run; "?" if none. */
     String largest(String benchmark, String param) {
         long best = -1;
@@ -138,6 +144,15 @@ public final class Targets {
                         Map.of("n", random))));
         rows.add(new Row("uncontended mutex lock+unlock ≥ 50× faster than `FileLock`", 50,
                 ratio("UncontendedLockBenchmark.fileLock", Map.of(), "UncontendedLockBenchmark.mutex", Map.of())));
+        // messaging throughput: rates, so shmkit's is the numerator (the other's time per message ÷ shmkit's)
+        rows.add(new Row("32 B messages/s between JVMs: shmkit one-producer queue (`offer`) ≥ Agrona `OneToOneRingBuffer` (`write`)",
+                1.0, messaging("shmkitOffer", "agronaWrite", "32")));
+        rows.add(new Row("32 B messages/s between JVMs: shmkit one-producer queue (`offer`) ≥ 1.5× Aeron IPC (`offer`)",
+                1.5, messaging("shmkitOffer", "aeronOffer", "32")));
+        rows.add(new Row("32 B messages/s, two producer JVMs: shmkit many-producer queue ≥ Agrona `ManyToOneRingBuffer`",
+                1.0, messaging("shmkitMany2", "agronaMany2", "32")));
+        rows.add(new Row("64 KiB MB/s, zero copy: shmkit `tryClaim` ≥ Agrona `OneToOneRingBuffer.tryClaim`",
+                1.0, messaging("shmkitClaim", "agronaClaim", "65536")));
         // comparisons without a goal: the same zero-copy idea on other libraries' APIs, and the native rival
         for (String t : new String[] {"agronaZeroCopy", "chronicleZeroCopy", "unixSocket"}) {
             rows.add(new Row("handoff of " + n + " doubles: " + t + " time ÷ shmkit's", Double.NaN,
@@ -147,7 +162,22 @@ public final class Targets {
                 ratio("UncontendedLockBenchmark.pthreadMutex", Map.of(), "UncontendedLockBenchmark.mutex", Map.of())));
         rows.add(new Row("uncontended lock+unlock: JDK `ReentrantLock` (one process) time ÷ shmkit mutex's", Double.NaN,
                 ratio("UncontendedLockBenchmark.jdkReentrantLock", Map.of(), "UncontendedLockBenchmark.mutex", Map.of())));
+        String small = smallest("MessagingBenchmark.receive", "size");
+        String bytes = BenchReport.bytesText(small);
+        rows.add(new Row(bytes + " messages/s: shmkit `tryClaim` ÷ Agrona `tryClaim`", Double.NaN,
+                messaging("shmkitClaim", "agronaClaim", small)));
+        rows.add(new Row(bytes + " messages/s, one producer JVM: shmkit many-producer queue ÷ Agrona `ManyToOneRingBuffer`",
+                Double.NaN, messaging("shmkitMany1", "agronaMany1", small)));
+        rows.add(new Row(bytes + " messages/s: shmkit `offer` ÷ the pipe", Double.NaN, messaging("shmkitOffer", "pipe", small)));
+        rows.add(new Row(bytes + " messages/s: shmkit `offer` ÷ Java serialization over the pipe (Python's `Queue`)", Double.NaN,
+                messaging("shmkitOffer", "serializedPipe", small)));
         return rows;
+    }
+
+    /** {@code shmkit}'s messages/s ÷ {@code other}'s at {@code size} bytes ({@code MessagingBenchmark.receive}). */
+    private Ratio messaging(String shmkit, String other, String size) {
+        String benchmark = "MessagingBenchmark.receive";
+        return ratio(benchmark, Map.of("size", size, "transport", shmkit), benchmark, Map.of("size", size, "transport", other));
     }
 
     private List<String> accessSizes() {
@@ -174,13 +204,15 @@ public final class Targets {
               .append(row.ratio().how()).append(" | ").append(row.verdict()).append(" |\n");
         }
         md.append('\n').append(String.format(Locale.ROOT,
-                "A ratio is the other's time ÷ shmkit's (higher is better for shmkit). The headline benchmarks ran in %d"
+                "A ratio is the other's time ÷ shmkit's (for messaging, shmkit's messages/s ÷ the other's: the same thing;"
+                + " higher is better for shmkit). The headline benchmarks ran in %d"
                 + " rounds: each round runs every one of them once, in a fresh JMH fork, so drift on this shared machine"
                 + " falls on all of them alike; the ratio of a round pairs the two scores of that round, and the interval"
                 + " is the 95%% t-interval of the mean of the rounds' log ratios, exponentiated. A target is met only when"
                 + " the interval's lower bound reaches the goal, missed when its upper bound does not, inconclusive"
                 + " otherwise. A row computed from the main run alone (one fork) says so: its interval comes from JMH's"
-                + " 99.9%% errors by the delta method and is too weak for a verdict to rest on.%n%n", roundCount));
+                + " 99.9%% errors by the delta method and is too weak for a verdict to rest on, so it is inconclusive.%n%n",
+                roundCount));
         return md.toString();
     }
 }

@@ -87,7 +87,7 @@ class LatencyHarnessSmokeTest {
             assertTrue(md.contains("| `" + transport + "` |"), "the report has a row for " + transport);
         }
         List<TargetVerdict> targets = LatencyReport.targets(json);
-        assertEquals(2, targets.size());
+        assertEquals(5, targets.size(), "two ping-pong targets, three messaging round-trip targets: " + targets);
         for (TargetVerdict t : targets) {
             assertEquals(1, t.roundRatios().size(), t.description() + ": one round, one ratio");
             assertEquals(TargetVerdict.Verdict.INCONCLUSIVE, t.verdict(), t.description() + ": one round gives no interval");

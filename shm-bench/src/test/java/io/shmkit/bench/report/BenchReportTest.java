@@ -63,13 +63,14 @@ class BenchReportTest {
     }
 
     @Test
-    void oneRunWithErrorsUsesTheDeltaMethod(@TempDir Path dir) throws Exception {
+    void oneRunWithErrorsUsesTheDeltaMethodButGivesNoVerdict(@TempDir Path dir) throws Exception {
         // shmkit's 8000 ± 800 is ±10%, the pipe's 160,000 ± 800 ±0.5%: the ratio's relative error is √(0.1² + 0.005²) ≈ 10%
         String md = BenchReport.read(write(dir, "main.json", rows(160_000, 200_000, 1000, 731, 800))).markdown("cmd", "box");
         String pipe = line(md, "handoff of 8388608 doubles ≥ 10×");
-        assertTrue(pipe.contains("| 20.00× (18.00–22.00) | one run: delta method on JMH's 99.9% errors | met |"), pipe);
+        // one fork's interval clears the goal, yet a verdict needs paired rounds
+        assertTrue(pipe.contains("| 20.00× (18.00–22.00) | one run: delta method on JMH's 99.9% errors | inconclusive |"), pipe);
         String serialized = line(md, "handoff of 8388608 doubles ≥ 30×");
-        assertTrue(serialized.contains("| 25.00× (22.50–27.50) |") && serialized.endsWith("| **missed** |"), serialized);
+        assertTrue(serialized.contains("| 25.00× (22.50–27.50) |") && serialized.endsWith("| inconclusive |"), serialized);
     }
 
     @Test
@@ -113,6 +114,8 @@ class BenchReportTest {
         assertEquals(Math.exp(-12.706 * Math.log(2)), spread.lower(), 1e-9);
         assertEquals(Ratio.Verdict.INCONCLUSIVE, spread.against(1));
         assertEquals(Ratio.Verdict.MISSED, Ratio.ofRatios(new double[] {0.5, 0.5, 0.5}).against(1));
+        Ratio oneFork = Ratio.fromErrors(100, 1, 10, 0.1);
+        assertEquals(Ratio.Verdict.INCONCLUSIVE, oneFork.against(3), "one fork's interval never gives a verdict: " + oneFork);
         assertThrows(IllegalArgumentException.class, () -> Ratio.ofRatios(new double[] {1, -1}));
     }
 
@@ -124,6 +127,60 @@ class BenchReportTest {
         String md = Files.readString(dir.resolve("benchmarks.md"));
         assertTrue(line(md, "handoff of ? doubles ≥ 10×").contains("| not in this run | not in this run | not in this run |"), md);
         assertTrue(Files.readString(dir.resolve("benchmarks.svg")).startsWith("<svg"));
+    }
+
+    /** A messaging throughput row: messages per second. */
+    private static String rate(String transport, String size, double score, double error, String secondary) {
+        return """
+            {"jmhVersion":"1.37","benchmark":"io.shmkit.bench.MessagingBenchmark.receive","mode":"thrpt","threads":1,"forks":1,
+             "warmupIterations":2,"warmupTime":"1 s","measurementIterations":5,"measurementTime":"1 s",
+             "params":{"size":"%s","transport":"%s"},
+             "primaryMetric":{"score":%s,"scoreError":%s,"scoreUnit":"ops/s","rawData":[[1.0,2.0]]}%s}
+            """.formatted(size, transport, score, Double.isNaN(error) ? "\"NaN\"" : Double.toString(error), secondary);
+    }
+
+    @Test
+    void messagingTargetsDivideShmkitsRateByTheOthersPairedByRound(@TempDir Path dir) throws Exception {
+        Path main = write(dir, "main.json", "[" + String.join(",",
+                rate("shmkitOffer", "32", 20e6, 0.5e6, ""), rate("agronaWrite", "32", 16e6, 0.4e6, ""),
+                rate("shmkitOffer", "65536", 40e3, 1e3, ""), rate("agronaWrite", "65536", 30e3, 1e3, "")) + "]");
+        Path rounds = Files.createDirectory(dir.resolve("rounds"));
+        for (int k = 0; k < 5; k++) {
+            double wobble = k % 2 == 0 ? 1.02 : 0.98;
+            write(rounds, "round-" + (k + 1) + "-messaging.json", "[" + String.join(",",
+                    rate("shmkitOffer", "32", 20e6 * wobble, Double.NaN, ""), rate("agronaWrite", "32", 16e6, Double.NaN, ""),
+                    rate("aeronOffer", "32", 10e6, Double.NaN, ""), rate("shmkitMany2", "32", 5e6 * wobble, Double.NaN, ""),
+                    rate("agronaMany2", "32", 6e6, Double.NaN, "")) + "]");
+            write(rounds, "round-" + (k + 1) + "-messaging-claim.json", "[" + String.join(",",
+                    rate("shmkitClaim", "65536", 50e3 * (k % 2 == 0 ? 1.3 : 0.8), Double.NaN, ""),
+                    rate("agronaClaim", "65536", 50e3, Double.NaN, "")) + "]");
+        }
+        Path allocation = write(dir, "allocation.json", "[" + String.join(",",
+                row("MessagingAllocationBenchmark.claimCommitThenRead", "", 20, 1).replace("\"rawData\":[[1.0,2.0]]}",
+                        "\"rawData\":[[1.0,2.0]]},\"secondaryMetrics\":{\"gc.alloc.rate.norm\":{\"score\":0.0002,\"scoreError\":0.0001,\"scoreUnit\":\"B/op\"}}"),
+                row("MessagingAllocationBenchmark.offerBytesThenRead", "", 25, 1).replace("\"rawData\":[[1.0,2.0]]}",
+                        "\"rawData\":[[1.0,2.0]]},\"secondaryMetrics\":{\"gc.alloc.rate.norm\":{\"score\":24.0,\"scoreError\":0.1,\"scoreUnit\":\"B/op\"}}"))
+                + "]");
+        String md = BenchReport.read(main).withRounds(rounds).withAllocation(allocation).markdown("cmd", "box");
+
+        String agrona = line(md, "32 B messages/s between JVMs: shmkit one-producer queue (`offer`) ≥ Agrona");
+        Ratio expected = Ratio.ofRatios(new double[] {20.4 / 16, 19.6 / 16, 20.4 / 16, 19.6 / 16, 20.4 / 16});
+        assertTrue(agrona.contains(expected.text()) && agrona.contains("5 paired rounds") && agrona.endsWith("| met |"), agrona);
+        assertTrue(line(md, "32 B messages/s between JVMs: shmkit one-producer queue (`offer`) ≥ 1.5× Aeron")
+                .endsWith("| met |"), md);
+        assertTrue(line(md, "32 B messages/s, two producer JVMs").endsWith("| **missed** |"), md);
+        assertTrue(line(md, "64 KiB MB/s, zero copy").endsWith("| inconclusive |"), md);
+
+        // the tables: messages/s with errors, MB/s with the rate relative to shmkitOffer's
+        assertTrue(md.contains("## Messaging throughput between JVMs"), md);
+        assertTrue(md.contains("| transport | 32 B | 64 KiB |"), md);
+        assertTrue(md.contains("| `shmkitOffer` | 20.00 M ± 0.50 M | 40.0 k ± 1.0 k |"), md);
+        assertTrue(md.contains("| `agronaWrite` | 512 ± 12.8 (0.80×) | 1,966 ± 65.5 (0.75×) |"), md);
+
+        // allocation: 0 B/op below 0.01, anything else missed, and the targets say so
+        assertTrue(md.contains("| `claimCommitThenRead` | 0.0002 ± 0.0001 | 20.0 ± 1.00 | met |"), md);
+        assertTrue(md.contains("| `offerBytesThenRead` | 24.0000 ± 0.1000 | 25.0 ± 1.00 | **missed** |"), md);
+        assertTrue(md.contains("1 of 2 paths at 0 B/op (JMH's gc profiler; see the allocation table): **missed**."), md);
     }
 
     @Test
