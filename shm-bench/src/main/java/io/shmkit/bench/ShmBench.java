@@ -162,7 +162,7 @@ public final class ShmBench {
         boolean runHarnesses = harnesses != null ? harnesses : smoke || jmhArgs.isEmpty();
         String command = "java -jar shm-bench/target/benchmarks.jar " + String.join(" ", args);
         if (reportOnly != null) {
-            BenchReport.read(reportOnly).write(out, command + " (report of an earlier run)", Machine.describe());
+            rewriteReport(reportOnly, out, command);
             return;
         }
         CommandLineOptions cli = new CommandLineOptions(jmhArgs.toArray(String[]::new));
@@ -230,6 +230,29 @@ public final class ShmBench {
                     .write(out, command, machine);
             System.out.println("report: " + out.resolve("benchmarks.md") + ", " + out.resolve("benchmarks.svg"));
         }
+    }
+
+    /**
+     * Writes the report again from an earlier run's results: {@code results} and, beside it, the
+     * rounds, latency, contention and allocation files that run left; with the machine and command
+     * the earlier report recorded, if {@code out} holds one (the steal time of a run is known only
+     * to that run).
+     */
+    static void rewriteReport(Path results, Path out, String command) throws IOException {
+        Path dir = results.toAbsolutePath().getParent();
+        Path latency = dir.resolve("latency.json");
+        Path contention = dir.resolve("contention.json");
+        Path allocation = dir.resolve("allocation.json");
+        Path earlier = out.resolve("benchmarks.md");
+        String machine = Files.exists(earlier) ? BenchReport.recorded(earlier, "machine") : null;
+        String ran = Files.exists(earlier) ? BenchReport.recorded(earlier, "command") : null;
+        BenchReport.read(results).withRounds(dir.resolve("rounds"))
+                .withLatency(Files.exists(latency) ? latency : null)
+                .withContention(Files.exists(contention) ? contention : null)
+                .withAllocation(Files.exists(allocation) ? allocation : null)
+                .write(out, ran != null ? ran.replaceAll("^`|`$", "").replace("\\|", "|").replaceAll(" \\(report rewritten by: .*\\)$", "").strip()
+                        + " (report rewritten by: " + command + ")"
+                        : command + " (report of an earlier run)", machine != null ? machine : Machine.describe());
     }
 
     /**

@@ -97,14 +97,14 @@ public final class LatencyReport {
         List<TargetVerdict> targets = new ArrayList<>();
         if (!roundPercentiles(root, "shmkit", "p50", 0).isEmpty()) {
             for (String rival : TARGET_RIVALS) {
-                targets.add(TargetVerdict.fromRatios("ping-pong p50: shmkit ≤ " + RIVALS.get(rival), GOAL,
+                targets.add(TargetVerdict.fromRatios("ping-pong p50: shmkit ≤ " + RIVALS.get(rival) + " (closed loop)", GOAL,
                         pairedRatios(root, rival, "shmkit", "p50", 0, 0)));
             }
         }
         if (!roundPercentiles(root, QUEUE, "p50", 0).isEmpty()) {
             double clock = machineNanoTimeCost(root);
             long rate = lowestRate(root);
-            targets.add(TargetVerdict.fromRatios("32-byte round trip p50: shmkit queue pair ≤ Agrona ring-buffer pair", GOAL,
+            targets.add(TargetVerdict.fromRatios("32-byte round trip p50: shmkit queue pair ≤ Agrona ring-buffer pair (closed loop)", GOAL,
                     pairedRatios(root, "agronaRingBuffers", QUEUE, "p50", 0, 0)));
             targets.add(TargetVerdict.fromRatios("32-byte round trip p50: shmkit queue pair ≤ 1.3 × the floor (floor ÷ shmkit ≥ 1/1.3;"
                     + " closed loop, the clock's cost taken off both)", 1 / FLOOR_P50_FACTOR, pairedRatios(root, "floor", QUEUE, "p50", 0, clock)));
@@ -238,10 +238,10 @@ public final class LatencyReport {
               .append(" |\n");
         }
         md.append("\nEach ratio is the rival's closed-loop p50 (or what the target names: the p99 of the open loop at its\n")
-          .append("lowest rate, corrected for coordinated omission) ÷ shmkit's in the same round; for the floor targets\n")
+          .append("lowest rate, corrected for coordinated omission) ÷ shmkit's in the same round (the two ran within\n")
+          .append("seconds of each other, so drift affects both), higher being better for shmkit. For the floor targets\n")
           .append("both sides are first reduced by the cost of the `nanoTime` call every sample includes, which would\n")
-          .append("otherwise pull the ratio towards 1\n")
-          .append("(the two ran within seconds of each other, so drift affects both), higher being better for shmkit; a goal\n")
+          .append("otherwise pull the ratio towards 1; a goal\n")
           .append("\"≤ k × the floor\" is \"floor ÷ shmkit ≥ 1/k\". The point estimate is the\n")
           .append("geometric mean of the per-round ratios; the interval is a 95% Student-t interval on their logarithms,\n")
           .append("exp(m ± t₀.₉₇₅,ₙ₋₁ · s/√n), with m and s the mean and standard deviation of the n log-ratios. A target\n")

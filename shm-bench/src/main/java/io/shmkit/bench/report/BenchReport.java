@@ -67,6 +67,17 @@ public final class BenchReport {
         return this;
     }
 
+    /** The value of row {@code field} ("machine", "command") of the header table of an earlier report, or null. */
+    public static String recorded(Path markdown, String field) throws IOException {
+        String prefix = "| " + field + " | ";
+        for (String line : Files.readAllLines(markdown)) {
+            if (line.startsWith(prefix) && line.endsWith(" |")) {
+                return line.substring(prefix.length(), line.length() - 2);
+            }
+        }
+        return null;
+    }
+
     /** A report of no JMH result, for a run of harnesses only. */
     public static BenchReport empty() {
         return new BenchReport(List.of(), Map.of());
@@ -151,7 +162,7 @@ public final class BenchReport {
                 for (TargetVerdict t : LatencyReport.targets(latencyJson)) {
                     Ratio ratio = t.roundRatios().isEmpty() ? Ratio.ABSENT
                             : Ratio.ofRatios(t.roundRatios().stream().mapToDouble(Double::doubleValue).toArray());
-                    rows.add(new Targets.Row(t.description() + " (latency harness, closed loop)", t.goal(), ratio));
+                    rows.add(new Targets.Row(t.description() + " (latency harness)", t.goal(), ratio));
                 }
             }
             md.append(Targets.table(rows, targets.roundCount()));
@@ -227,7 +238,7 @@ public final class BenchReport {
         }
         md.append("## Messaging throughput between JVMs\n\n")
           .append("Producer JVMs send messages of the given payload size as fast as the transport takes them; this JVM\n")
-          .append("receives them and checks every one (producer, sequence number, first and last word), so no side can\n")
+          .append("receives them and checks every one (producer, sequence number, first, middle and last word), so no side can\n")
           .append("skip work. The score is messages received per second (higher is better); MB/s is that × the payload\n")
           .append("size / 10⁶. Per message: `shmkitOffer` copies from the producer's buffer into a one-producer queue\n")
           .append("(`offer`), `shmkitClaim` writes in place (`tryClaim`, `commit`); `shmkitMany1`/`shmkitMany2` copy into a\n")

@@ -38,7 +38,7 @@ class LatencyReportTest {
         assertEquals(2, targets.size());
 
         TargetVerdict mailbox = targets.get(0);
-        assertEquals("ping-pong p50: shmkit ≤ Agrona mailbox", mailbox.description());
+        assertEquals("ping-pong p50: shmkit ≤ Agrona mailbox (closed loop)", mailbox.description());
         assertEquals(5, mailbox.roundRatios().size());
         assertEquals(Math.exp(0.1), mailbox.roundRatios().getFirst(), 1e-9, "rival ÷ shmkit, round 1");
         assertEquals(Math.exp(0.3), mailbox.ratio(), 1e-9);
@@ -48,14 +48,14 @@ class LatencyReportTest {
         assertEquals(Verdict.MET, mailbox.verdict(), "the lower bound 1.109 reaches the goal 1");
 
         TargetVerdict ring = targets.get(1);
-        assertEquals("ping-pong p50: shmkit ≤ Agrona ring-buffer pair", ring.description());
+        assertEquals("ping-pong p50: shmkit ≤ Agrona ring-buffer pair (closed loop)", ring.description());
         assertEquals(Math.exp(-0.3), ring.ratio(), 1e-9);
         assertEquals(Math.exp(-0.3 + 0.196292), ring.upper(), 1e-5);
         assertEquals(Verdict.MISSED, ring.verdict(), "the upper bound 0.90 stays below the goal 1");
 
         String md = LatencyReport.markdown(json);
-        assertTrue(md.contains("| ping-pong p50: shmkit ≤ Agrona mailbox | 1.11, 1.22, 1.35, 1.49, 1.65 | 1.35× (1.11–1.64) | ≥ 1.00× | met |"), md);
-        assertTrue(md.contains("| ping-pong p50: shmkit ≤ Agrona ring-buffer pair | 0.90, 0.82, 0.74, 0.67, 0.61 | 0.74× (0.61–0.90) | ≥ 1.00× | **missed** |"), md);
+        assertTrue(md.contains("| ping-pong p50: shmkit ≤ Agrona mailbox (closed loop) | 1.11, 1.22, 1.35, 1.49, 1.65 | 1.35× (1.11–1.64) | ≥ 1.00× | met |"), md);
+        assertTrue(md.contains("| ping-pong p50: shmkit ≤ Agrona ring-buffer pair (closed loop) | 0.90, 0.82, 0.74, 0.67, 0.61 | 0.74× (0.61–0.90) | ≥ 1.00× | **missed** |"), md);
         assertTrue(md.contains("Student-t interval on their logarithms"), "the report states the method");
     }
 
