@@ -1069,6 +1069,14 @@ _FLAG_INCONSISTENT, _FLAG_ACTIVE = 1, 2
 _I32 = struct.Struct("=i")
 _I64 = struct.Struct("=q")
 _U64 = struct.Struct("=Q")
+
+
+def _put(view, at, code, value):
+    """One aligned store of a native int word ('i', 'q' or 'Q') at byte offset at of a shared view.
+    Never struct's pack_into for a word another process reads: it zero-fills the word's bytes before
+    it writes them, and a reader in between sees 0 (a tail of 0, a length of 0). A memoryview cast to
+    the word's type stores it with one memcpy of its size, one instruction on x86-64 and AArch64."""
+    view[at:at + struct.calcsize(code)].cast(code)[0] = value
 _ROLE_LOCK = threading.RLock()   # serialises this process's role changes, so its slot counts stay exact
 _HELD = {}            # (pid, file, instance id, offset) -> permits this process holds of that role
 
@@ -1106,7 +1114,7 @@ class _Role:
         return fmt.unpack_from(self.queue._buf, self.offset + at)[0]
 
     def _store(self, fmt, at, value):
-        fmt.pack_into(self.queue._buf, self.offset + at, value)
+        _put(self.queue._buf, self.offset + at, fmt.format[-1], value)
 
     def _address(self, at):
         return self.queue._address + self.offset + at
@@ -1377,7 +1385,7 @@ class Queue:
         return _I64.unpack_from(self._buf, self._c + at)[0]
 
     def _set_word(self, at, value):
-        _I64.pack_into(self._buf, self._c + at, value)
+        _put(self._buf, self._c + at, "q", value)
 
     def _tail(self):
         return self._word(_TAIL)
@@ -1664,12 +1672,12 @@ class QueueProducer(_End):
         committed = False
         try:
             ring[at + _HEADER:at + _HEADER + n] = view                 # R7
-            _I32.pack_into(ring, at, _HEADER + n)                      # R8: committed
+            _put(ring, at, "i", _HEADER + n)                      # R8: committed
             committed = True
         finally:
             if not committed:                                          # abort: type -1, then the length
-                _I32.pack_into(ring, at + 4, PADDING)
-                _I32.pack_into(ring, at, _HEADER + n)
+                _put(ring, at + 4, "i", PADDING)
+                _put(ring, at, "i", _HEADER + n)
         return True
 
     def _reserve(self, type, n):
@@ -1687,16 +1695,16 @@ class QueueProducer(_End):
                 return -1
         pad = i
         if p:                                                          # R3: padding to the ring's end, negative
-            _U64.pack_into(ring, i + 8, key)                           # until the tail covers it
-            _I32.pack_into(ring, i + 4, PADDING)
-            _I32.pack_into(ring, i, -p)
+            _put(ring, i + 8, "Q", key)                           # until the tail covers it
+            _put(ring, i + 4, "i", PADDING)
+            _put(ring, i, "i", -p)
             i = 0
-        _U64.pack_into(ring, i + 8, key)                               # R4
-        _I32.pack_into(ring, i + 4, type)
-        _I32.pack_into(ring, i, -(_HEADER + n))
+        _put(ring, i + 8, "Q", key)                               # R4
+        _put(ring, i + 4, "i", type)
+        _put(ring, i, "i", -(_HEADER + n))
         q._set_word(_TAIL, nxt)                                        # R5: published
         if p:
-            _I32.pack_into(ring, pad, p)                               # R5b: the padding committed
+            _put(ring, pad, "i", p)                               # R5b: the padding committed
         self._tail = nxt
         return i
 
@@ -1914,7 +1922,7 @@ class QueueConsumer(_End):
         if _key_alive(writer, q.segment.private_to_user):
             return False
         message = _I32.unpack_from(q._ring, i + 4)[0] != PADDING   # not padding its writer had not yet committed
-        _I32.pack_into(q._ring, i + 4, PADDING)
+        _put(q._ring, i + 4, "i", PADDING)
         if self._atomics.cas4(q._address + q._ring_offset + i, negative, length):
             if message:
                 self._atomics.add8(q._address + q._c + _UNBLOCKED, 1)

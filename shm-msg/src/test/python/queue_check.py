@@ -144,6 +144,16 @@ def produce(directory, name, producer, count):
     print("ok sent %s in %.1f s" % (count, time.monotonic() - start))
 
 
+def flip_tail(directory, name, count):
+    """Stores the tail word alternately as 16 and 32, as a producer stores it (R5): a reader in
+    another process must only ever see one of the two."""
+    with shmkit.Queue(name, directory) as q:
+        print("flipping", flush=True)
+        for k in range(int(count)):
+            q._set_word(shmkit._TAIL, 16 if k & 1 else 32)
+    print("ok flipped %s" % count)
+
+
 class Expected:
     """The Reading record of PythonQueueInteropTest, derived from its seq."""
 
@@ -471,7 +481,7 @@ def unit(directory, name):
 
 SCENARIOS = {"attach-busy": attach_busy, "unit": unit, "consume": consume, "produce": produce, "records-read": records_read, "records-write": records_write,
              "refuse-many": refuse_many, "hold": hold, "dead-writer": dead_writer, "predecessor": predecessor,
-             "corrupt": corrupt}
+             "corrupt": corrupt, "flip-tail": flip_tail}
 
 if __name__ == "__main__":
     SCENARIOS[sys.argv[2]](*sys.argv[3:])

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
 
 import io.shmkit.core.Length;
 import io.shmkit.core.SegmentTestSupport;
@@ -240,6 +241,30 @@ class PythonQueueInteropTest extends SegmentTestSupport {
             assertEquals(status.tail(), status.head(), status.toString());
             assertTrue(status.consumer().isEmpty(), "the Python consumer gave its role back: " + status);
             assertEquals(0, status.unblocked());
+        }
+    }
+
+    @Test
+    void aWordPythonStoresIsNeverSeenHalfWritten() throws Exception {
+        // struct.pack_into zero-fills a word before writing it: a Java consumer read a tail of 0 that way
+        try (MessageQueue queue = MessageQueue.create(dir, "q", QueueOptions.oneProducer(1 << 16))) {
+            Py py = python("flip-tail", "q", "1000000");
+            await("python flipping", STREAM, () -> py.output().contains("flipping"), py);
+            long sixteen = 0;
+            long thirtyTwo = 0;
+            while (py.isAlive() || sixteen + thirtyTwo == 0) {
+                long tail = queue.tail();
+                if (tail == 16) {
+                    sixteen++;
+                } else if (tail == 32) {
+                    thirtyTwo++;
+                } else if (tail != 0 || sixteen + thirtyTwo > 0) { // 0 before the first store is the queue's own
+                    fail("read a tail of " + tail + " after " + (sixteen + thirtyTwo) + " reads of 16 or 32");
+                }
+            }
+            assertPythonOk(py, STREAM, "ok flipped 1000000");
+            assertTrue(sixteen > 1000 && thirtyTwo > 1000, "the reads overlapped the stores: " + sixteen + " × 16, "
+                    + thirtyTwo + " × 32");
         }
     }
 
