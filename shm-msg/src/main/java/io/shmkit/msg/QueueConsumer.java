@@ -166,24 +166,8 @@ public final class QueueConsumer implements AutoCloseable {
      */
     public int read(MessageHandler handler, int limit, Duration timeout) throws InterruptedException {
         int count = read(handler, limit);
-        if (count > 0) {
-            return count;
-        }
-        Waiter wait = new Waiter(queue.waiting, timeout);
-        for (;;) {
-            if (wait.checkDue()) {
-                queue.checkAbandoned();
-            } else {
-                queue.checkEndOfStream();
-            }
-            if (!wait.idle()) {
-                return 0;
-            }
-            count = read(handler, limit);
-            if (count > 0) {
-                return count;
-            }
-        }
+        // one consumer: a message await saw waiting is still there for this read
+        return count > 0 || !await(timeout) ? count : read(handler, limit);
     }
 
     /**
