@@ -147,7 +147,11 @@ def values(directory, _pid):
         dv, da, ds, dr = v.ctypes(), a.ctypes(), s.ctypes(), r.ctypes()
         check(v.kind == "value" and dv.value == 2.5, dv)
         check(list(da) == [10, 20, 30, -1], list(da))
-        check(ds.value == b"hello world" and len(ds) == 12, ds.raw)
+        import multiprocessing
+        python_made = multiprocessing.Array("c", b"hello world", lock=False)    # what Java's create("hello world") matches
+        check(ds.value == b"hello world" and len(ds) == len(python_made) == 11 and ds.raw == python_made.raw, ds.raw)
+        ds.value = python_made.value = b"hi"
+        check(ds.raw == python_made.raw == b"hi\x00lo world", (ds.raw, python_made.raw))
         check(r.kind == "bytes" and bytes(dr[:3]) == b"\x01\x02\x03", bytes(dr[:3]))
         dv.value = -7.25
         da[3] = 2 ** 40

@@ -52,9 +52,16 @@ public final class SegmentDirectory {
     private final boolean followLinks;
     private final boolean trustOthers;
     private final boolean reserve;
+    private final boolean temporary;
 
     private SegmentDirectory(Path path, Set<PosixFilePermission> permissions, boolean followLinks, boolean trustOthers,
             boolean reserve) {
+        this(path, permissions, followLinks, trustOthers, reserve, false);
+    }
+
+    private SegmentDirectory(Path path, Set<PosixFilePermission> permissions, boolean followLinks, boolean trustOthers,
+            boolean reserve, boolean temporary) {
+        this.temporary = temporary;
         this.path = path;
         this.permissions = permissions;
         this.followLinks = followLinks;
@@ -121,7 +128,7 @@ public final class SegmentDirectory {
      * set to exactly these. Processes of other users attach with {@link #trustingOtherUsers()}.
      */
     public SegmentDirectory withPermissions(Set<PosixFilePermission> permissions) {
-        return new SegmentDirectory(path, Set.copyOf(permissions), followLinks, trustOthers, reserve);
+        return new SegmentDirectory(path, Set.copyOf(permissions), followLinks, trustOthers, reserve, temporary);
     }
 
     /**
@@ -130,7 +137,7 @@ public final class SegmentDirectory {
      * forge anything in them, lock words included; see {@code docs/format.md}.
      */
     public SegmentDirectory trustingOtherUsers() {
-        return new SegmentDirectory(path, permissions, followLinks, true, reserve);
+        return new SegmentDirectory(path, permissions, followLinks, true, reserve, temporary);
     }
 
     /**
@@ -139,7 +146,7 @@ public final class SegmentDirectory {
      * can write the directory can point it at another segment.
      */
     public SegmentDirectory followingLinks() {
-        return new SegmentDirectory(path, permissions, true, trustOthers, reserve);
+        return new SegmentDirectory(path, permissions, true, trustOthers, reserve, temporary);
     }
 
     /**
@@ -153,7 +160,25 @@ public final class SegmentDirectory {
      * segments, no JVM flag).
      */
     public SegmentDirectory reservingSpace() {
-        return new SegmentDirectory(path, permissions, followLinks, trustOthers, true);
+        return new SegmentDirectory(path, permissions, followLinks, trustOthers, true, temporary);
+    }
+
+    /**
+     * The same directory, for temporary segments, as Python's {@code SharedMemory(create=True)}
+     * makes them: each segment created through it gets a unique name, the name asked for plus
+     * {@code -} and 12 random hex digits ({@link SharedObject#name()} tells it; pass the object
+     * itself to a child, see {@link io.shmkit.process.JvmProcess#target}), and its name is
+     * unlinked when the creating object is closed, or when the JVM exits normally with it open.
+     * A JVM that is killed leaves it behind, as any crash does; {@code openOrCreate} through
+     * this directory always creates. Opening by name works as usual.
+     */
+    public SegmentDirectory temporary() {
+        return new SegmentDirectory(path, permissions, followLinks, trustOthers, reserve, true);
+    }
+
+    /** Whether segments created through this object are temporary ({@link #temporary()}). */
+    public boolean isTemporary() {
+        return temporary;
     }
 
     /** The directory. */
@@ -314,18 +339,19 @@ public final class SegmentDirectory {
     @Override
     public boolean equals(Object o) {
         return o instanceof SegmentDirectory other && path.equals(other.path) && permissions.equals(other.permissions)
-                && followLinks == other.followLinks && trustOthers == other.trustOthers && reserve == other.reserve;
+                && followLinks == other.followLinks && trustOthers == other.trustOthers && reserve == other.reserve
+                && temporary == other.temporary;
     }
 
     @Override
     public int hashCode() {
-        return Objects.hash(path, permissions, followLinks, trustOthers, reserve);
+        return Objects.hash(path, permissions, followLinks, trustOthers, reserve, temporary);
     }
 
     @Override
     public String toString() {
         return "SegmentDirectory[" + path + ", " + PosixFilePermissions.toString(permissions)
                 + (followLinks ? ", following links" : "") + (trustOthers ? ", trusting other users" : "")
-                + (reserve ? ", reserving space" : "") + "]";
+                + (reserve ? ", reserving space" : "") + (temporary ? ", temporary" : "") + "]";
     }
 }

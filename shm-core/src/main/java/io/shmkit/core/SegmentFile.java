@@ -20,6 +20,8 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.security.SecureRandom;
 import java.util.HexFormat;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Consumer;
 
 /**
@@ -64,6 +66,10 @@ final class SegmentFile {
         this.data = this.file.asSlice(info.dataOffset(), info.dataSize(), Math.min(info.elementAlignment(), SegmentDescriptor.DATA_ALIGNMENT));
     }
 
+    SegmentDirectory directory() {
+        return directory;
+    }
+
     static SegmentFile create(SegmentDirectory directory, String name, SegmentSpec spec) {
         return create(directory, name, spec, data -> { });
     }
@@ -74,6 +80,40 @@ final class SegmentFile {
      * throws, nothing is created.
      */
     static SegmentFile create(SegmentDirectory directory, String name, SegmentSpec spec, Consumer<MemorySegment> initializer) {
+        if (!directory.isTemporary()) {
+            return createNamed(directory, name, spec, initializer);
+        }
+        SegmentNames.validate(name);
+        for (int attempt = 0; ; attempt++) {
+            String unique = name + "-" + HexFormat.of().toHexDigits(RANDOM.nextLong()).substring(4);
+            try {
+                SegmentFile created = createNamed(directory, unique, spec, initializer);
+                created.unlinkOnClose();
+                return created;
+            } catch (SegmentExistsException taken) {
+                if (attempt >= TEMP_ATTEMPTS) {
+                    throw taken;
+                }
+            }
+        }
+    }
+
+    /** The segments of this JVM to unlink when they are closed or when the JVM exits. */
+    private static final Set<SegmentFile> TEMPORARIES = ConcurrentHashMap.newKeySet();
+    private static final AtomicBoolean EXIT_HOOK = new AtomicBoolean();
+    private volatile boolean temporary;
+
+    private void unlinkOnClose() {
+        temporary = true;
+        TEMPORARIES.add(this);
+        if (EXIT_HOOK.compareAndSet(false, true)) {
+            Runtime.getRuntime().addShutdownHook(new Thread(() -> TEMPORARIES.forEach(SegmentFile::unlinkIfSame),
+                    "shmkit: unlink temporary segments"));
+        }
+    }
+
+    private static SegmentFile createNamed(SegmentDirectory directory, String name, SegmentSpec spec,
+            Consumer<MemorySegment> initializer) {
         Path target = directory.pathOf(name);
         byte[] layoutText = spec.layout().getBytes(StandardCharsets.UTF_8);
         if (spec.count() < 0) {
@@ -100,7 +140,7 @@ final class SegmentFile {
                 Files.createDirectories(dir, PosixFilePermissions.asFileAttribute(directory.directoryPermissions()));
             }
             if (Files.exists(target, LinkOption.NOFOLLOW_LINKS)) {
-                throw exists(name, target);
+                throw exists(directory, name, target);
             }
             if (!directory.reservesSpace()) {
                 // only a hint: the file is sparse, and others can take the space before it is touched
@@ -138,7 +178,7 @@ final class SegmentFile {
             try {
                 Files.createLink(target, temp);
             } catch (FileAlreadyExistsException e) {
-                throw exists(name, target);
+                throw exists(directory, name, target);
             } catch (FileSystemException e) {
                 throw new SegmentException(name, "cannot be created atomically in " + dir + ": the file system ("
                         + fileSystemType(dir) + ") refused a hard link (" + e.getReason() + "); shmkit needs link(2)"
@@ -193,9 +233,19 @@ final class SegmentFile {
     private static final Set<OpenOption> CREATE_OPTIONS = Set.of(StandardOpenOption.CREATE_NEW, StandardOpenOption.READ,
             StandardOpenOption.WRITE, LinkOption.NOFOLLOW_LINKS);
 
-    private static SegmentExistsException exists(String name, Path target) {
-        return new SegmentExistsException(name, "already exists: " + target + " (attach with open or openOrCreate;"
-                + " if a crashed run left it, remove it with SegmentDirectory.unlink)");
+    private static SegmentExistsException exists(SegmentDirectory directory, String name, Path target) {
+        String creator = "";
+        try {
+            long pid = readInfo(directory, name).creatorPid();
+            creator = ProcessHandle.of(pid).isPresent()
+                    ? ", created by pid " + pid + " (a process with that pid is running)"
+                    : ", created by pid " + pid + ", which is no longer running: a crashed run's leftover?";
+        } catch (RuntimeException notReadable) {
+            // the hint below still applies
+        }
+        return new SegmentExistsException(name, "already exists: " + target + creator + " (attach with open or"
+                + " openOrCreate; remove a leftover with SegmentDirectory.unlink(name); SegmentDirectory.temporary()"
+                + " gives each run unique names that are removed on close)");
     }
 
     /** Refuses a layout that could be created but never opened again, because its text would not validate. */
@@ -296,6 +346,9 @@ final class SegmentFile {
 
     /** Creates the segment, or attaches to it if another process created it first. */
     static SegmentFile openOrCreate(SegmentDirectory directory, String name, SegmentSpec spec) {
+        if (directory.isTemporary()) {
+            return create(directory, name, spec);
+        }
         for (int attempt = 0; ; attempt++) {
             try {
                 return open(directory, name, Access.READ_WRITE, spec);
@@ -361,12 +414,20 @@ final class SegmentFile {
         } catch (IllegalStateException e) {
             if (!arena.scope().isAlive()) {
                 closed = true;
+                if (temporary) {
+                    TEMPORARIES.remove(this);
+                    unlinkIfSame();
+                }
                 return;
             }
             throw new IllegalStateException("segment '" + name + "' cannot be closed now: another thread is using its"
                     + " memory (I/O on a view from asByteBuffer(), say); it stays open: close it again when that is done", e);
         }
         closed = true;
+        if (temporary) {
+            TEMPORARIES.remove(this);
+            unlinkIfSame();
+        }
     }
 
     /**

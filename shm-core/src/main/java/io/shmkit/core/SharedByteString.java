@@ -2,14 +2,19 @@ package io.shmkit.core;
 
 import static java.lang.foreign.ValueLayout.JAVA_BYTE;
 
+import java.lang.foreign.MemorySegment;
 import java.nio.charset.StandardCharsets;
 import java.util.Objects;
 
 /**
- * A named {@code c_char} array with ctypes semantics: Python's {@code Array('c', b'hello')}
- * across JVMs. {@link #value()} is the bytes up to the first NUL (or all of them);
- * {@link #setValue(byte[])} stores bytes and NUL-terminates them when there is room;
- * {@link #raw()} is every byte.
+ * A named {@code c_char} array with the semantics of Python's {@code multiprocessing.Array('c', ...)}
+ * across JVMs: {@code create(dir, name, "hello world")} holds 11 bytes, as
+ * {@code Array('c', b'hello world')} does (no room for a terminator; ctypes'
+ * {@code create_string_buffer} would add one). {@link #value()} is the bytes up to the first NUL
+ * (or all of them); {@link #setValue(byte[])} stores bytes and a NUL after them when there is
+ * room, leaving the bytes after that as they were (so {@code value = b'hi'} on
+ * {@code b'hello world'} leaves {@link #raw()} {@code b'hi\x00lo world'}, as Python's
+ * {@code .raw} shows); {@link #raw()} is every byte.
  *
  * <p>Reads and writes are plain, byte by byte: a reader concurrent with a writer can see a mix
  * of old and new bytes, so guard changing strings with a lock. Thread- and process-safety,
@@ -27,14 +32,16 @@ public final class SharedByteString extends SharedArray {
         return new SharedByteString(SegmentFile.create(directory, name, SPEC.withCount(capacity)));
     }
 
-    /**
-     * Creates a string sized to hold {@code initial} and its NUL terminator, as
-     * {@code Array('c', b'hello')} does.
-     */
+    /** Creates a string holding exactly {@code initial}'s bytes, as {@code Array('c', b'hello')} does. */
     public static SharedByteString create(SegmentDirectory directory, String name, byte[] initial) {
         byte[] copy = initial.clone();
-        return new SharedByteString(SegmentFile.create(directory, name, SPEC.withCount(copy.length + 1L),
-                data -> ByteStrings.store(data, 0, copy.length + 1L, copy)));
+        return new SharedByteString(SegmentFile.create(directory, name, SPEC.withCount(copy.length),
+                data -> MemorySegment.copy(copy, 0, data, JAVA_BYTE, 0, copy.length)));
+    }
+
+    /** Creates a string holding exactly {@code initial} encoded as UTF-8 (its length is the number of bytes). */
+    public static SharedByteString create(SegmentDirectory directory, String name, String initial) {
+        return create(directory, name, initial.getBytes(StandardCharsets.UTF_8));
     }
 
     /** Attaches read-write. */
@@ -71,10 +78,11 @@ public final class SharedByteString extends SharedArray {
     }
 
     /**
-     * Stores {@code bytes} and zero-fills the rest, so a shorter value is NUL-terminated; a value
-     * of exactly {@link #length()} bytes has no terminator, as in ctypes.
+     * Stores {@code bytes}, then a NUL if they are shorter than {@link #length()}; the bytes after
+     * that NUL are left as they were, as ctypes' {@code .value = ...} leaves them. A value of
+     * exactly {@link #length()} bytes has no terminator.
      *
-     * @throws IllegalArgumentException if {@code bytes} is longer than the array ("bytes too long" in ctypes)
+     * @throws IllegalArgumentException if {@code bytes} is longer than the array ("byte string too long" in ctypes)
      */
     public void setValue(byte[] bytes) {
         Objects.requireNonNull(bytes, "bytes");
@@ -83,7 +91,10 @@ public final class SharedByteString extends SharedArray {
                     + bytes.length);
         }
         try {
-            ByteStrings.store(data, 0, length, bytes);
+            MemorySegment.copy(bytes, 0, data, JAVA_BYTE, 0, bytes.length);
+            if (bytes.length < length) {
+                data.set(JAVA_BYTE, bytes.length, (byte) 0);
+            }
         } catch (RuntimeException e) {
             throw file.failure(e);
         }

@@ -17,7 +17,7 @@ import java.nio.ByteOrder;
  * naming the segment, never a crash. Closing does not remove the name: see
  * {@link SegmentDirectory#unlink(String)}.
  */
-public abstract sealed class SharedObject implements AutoCloseable
+public abstract sealed class SharedObject implements AutoCloseable, Attachable
         permits SharedValue, SharedArray, SharedStructBase, SharedMemory {
     final SegmentFile file;
 
@@ -28,6 +28,22 @@ public abstract sealed class SharedObject implements AutoCloseable
     /** The segment name. */
     public final String name() {
         return file.name;
+    }
+
+    /** The directory this object was created or opened through. */
+    public final SegmentDirectory directory() {
+        return file.directory();
+    }
+
+    /** This segment's directory and name (and record type, for structs): a child JVM attaches it by them. */
+    @Override
+    public final Ref attachment() {
+        return new Ref(file.directory(), file.name, recordType());
+    }
+
+    /** The record type a child passes to {@code open}, or null. */
+    Class<? extends Record> recordType() {
+        return null;
     }
 
     /** What the segment header says. */

@@ -2,8 +2,11 @@ package io.shmkit.core;
 
 import java.lang.foreign.StructLayout;
 import java.util.ArrayList;
+import java.util.Iterator;
 import java.util.List;
+import java.util.NoSuchElementException;
 import java.util.Objects;
+import java.util.function.UnaryOperator;
 
 /**
  * A named, fixed-length array of C structs, each laid out from a record as ctypes lays out the
@@ -27,7 +30,7 @@ import java.util.Objects;
  *
  * @param <T> the record type
  */
-public final class SharedStructArray<T extends Record> extends SharedStructBase<T> {
+public final class SharedStructArray<T extends Record> extends SharedStructBase<T> implements Iterable<T> {
 
     private SharedStructArray(SegmentFile file, RecordCodec<T> codec) {
         super(file, codec);
@@ -125,6 +128,46 @@ public final class SharedStructArray<T extends Record> extends SharedStructBase<
      */
     public void set(long index, T value) {
         write(index, value);
+    }
+
+    /**
+     * Replaces struct {@code index} by {@code operator} applied to a copy of it
+     * ({@code a[i] = f(a[i])}): a plain copy out and a plain copy in, not atomic (guard it with a
+     * lock when other processes may write the struct meanwhile). To change one field in place,
+     * with no record allocated, use {@link StructField.OfDouble#update} and its kin.
+     *
+     * @return the record stored
+     * @throws IllegalArgumentException if the result cannot be stored (see {@link #set}); the struct is left as it was
+     */
+    public T update(long index, UnaryOperator<T> operator) {
+        T value = Objects.requireNonNull(operator.apply(read(index)), "the operator returned null");
+        write(index, value);
+        return value;
+    }
+
+    /**
+     * The structs in index order, each a new record copied out when reached: a loop sees a
+     * struct as it is when the loop reaches it. Changing a record changes nothing in the
+     * segment; use {@link #set} or {@link #update}.
+     */
+    @Override
+    public Iterator<T> iterator() {
+        return new Iterator<>() {
+            private long next;
+
+            @Override
+            public boolean hasNext() {
+                return next < count;
+            }
+
+            @Override
+            public T next() {
+                if (next >= count) {
+                    throw new NoSuchElementException("segment '" + name() + "' has " + count + " structs");
+                }
+                return read(next++);
+            }
+        };
     }
 
     /** All structs as new records. */

@@ -35,6 +35,11 @@ public abstract sealed class SharedStructBase<T extends Record> extends SharedOb
         return codec.type;
     }
 
+    @Override
+    final Class<? extends Record> recordType() {
+        return codec.type;
+    }
+
     /** The C layout of one struct. */
     public final StructLayout layout() {
         return codec.layout;

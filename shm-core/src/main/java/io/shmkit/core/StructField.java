@@ -101,6 +101,31 @@ public sealed interface StructField {
         }
 
         /**
+         * Replaces the field of struct {@code index} by {@code operator} applied to it, as
+         * Python's {@code a[i].x **= 2} does: a plain read and a plain write, not atomic (guard
+         * it with a lock when other processes may write the field meanwhile).
+         *
+         * @return the new value
+         */
+        public boolean update(SharedStructBase<?> structs, long index, Operator operator) {
+            try {
+                long at = at(structs, index);
+                boolean value = operator.apply(structs.data.get(ValueLayout.JAVA_BOOLEAN, at));
+                structs.data.set(ValueLayout.JAVA_BOOLEAN, at, value);
+                return value;
+            } catch (RuntimeException e) {
+                throw structs.file.failure(e);
+            }
+        }
+
+        /** What {@link #update} applies: a function of a {@code boolean}. */
+        @FunctionalInterface
+        public interface Operator {
+            /** The new value of a field whose value is {@code value}. */
+            boolean apply(boolean value);
+        }
+
+        /**
          * Plain read of the field of the struct that starts at byte {@code base} of
          * {@code segment}: for structs that live elsewhere than a struct segment, such as a
          * message of a record queue. The segment's own bounds and liveness checks apply.
@@ -160,6 +185,31 @@ public sealed interface StructField {
             } catch (RuntimeException e) {
                 throw structs.file.failure(e);
             }
+        }
+
+        /**
+         * Replaces the field of struct {@code index} by {@code operator} applied to it, as
+         * Python's {@code a[i].x **= 2} does: a plain read and a plain write, not atomic (guard
+         * it with a lock when other processes may write the field meanwhile).
+         *
+         * @return the new value
+         */
+        public byte update(SharedStructBase<?> structs, long index, Operator operator) {
+            try {
+                long at = at(structs, index);
+                byte value = operator.apply(structs.data.get(ValueLayout.JAVA_BYTE, at));
+                structs.data.set(ValueLayout.JAVA_BYTE, at, value);
+                return value;
+            } catch (RuntimeException e) {
+                throw structs.file.failure(e);
+            }
+        }
+
+        /** What {@link #update} applies: a function of a {@code byte}. */
+        @FunctionalInterface
+        public interface Operator {
+            /** The new value of a field whose value is {@code value}. */
+            byte apply(byte value);
         }
 
         /**
@@ -225,6 +275,31 @@ public sealed interface StructField {
         }
 
         /**
+         * Replaces the field of struct {@code index} by {@code operator} applied to it, as
+         * Python's {@code a[i].x **= 2} does: a plain read and a plain write, not atomic (guard
+         * it with a lock when other processes may write the field meanwhile).
+         *
+         * @return the new value
+         */
+        public short update(SharedStructBase<?> structs, long index, Operator operator) {
+            try {
+                long at = at(structs, index);
+                short value = operator.apply(structs.data.get(ValueLayout.JAVA_SHORT, at));
+                structs.data.set(ValueLayout.JAVA_SHORT, at, value);
+                return value;
+            } catch (RuntimeException e) {
+                throw structs.file.failure(e);
+            }
+        }
+
+        /** What {@link #update} applies: a function of a {@code short}. */
+        @FunctionalInterface
+        public interface Operator {
+            /** The new value of a field whose value is {@code value}. */
+            short apply(short value);
+        }
+
+        /**
          * Plain read of the field of the struct that starts at byte {@code base} of
          * {@code segment}: for structs that live elsewhere than a struct segment, such as a
          * message of a record queue. The segment's own bounds and liveness checks apply.
@@ -284,6 +359,31 @@ public sealed interface StructField {
             } catch (RuntimeException e) {
                 throw structs.file.failure(e);
             }
+        }
+
+        /**
+         * Replaces the field of struct {@code index} by {@code operator} applied to it, as
+         * Python's {@code a[i].x **= 2} does: a plain read and a plain write, not atomic (guard
+         * it with a lock when other processes may write the field meanwhile).
+         *
+         * @return the new value
+         */
+        public char update(SharedStructBase<?> structs, long index, Operator operator) {
+            try {
+                long at = at(structs, index);
+                char value = operator.apply(structs.data.get(ValueLayout.JAVA_CHAR, at));
+                structs.data.set(ValueLayout.JAVA_CHAR, at, value);
+                return value;
+            } catch (RuntimeException e) {
+                throw structs.file.failure(e);
+            }
+        }
+
+        /** What {@link #update} applies: a function of a {@code char}. */
+        @FunctionalInterface
+        public interface Operator {
+            /** The new value of a field whose value is {@code value}. */
+            char apply(char value);
         }
 
         /**
@@ -348,6 +448,31 @@ public sealed interface StructField {
             } catch (RuntimeException e) {
                 throw structs.file.failure(e);
             }
+        }
+
+        /**
+         * Replaces the field of struct {@code index} by {@code operator} applied to it, as
+         * Python's {@code a[i].x **= 2} does: a plain read and a plain write, not atomic (guard
+         * it with a lock when other processes may write the field meanwhile).
+         *
+         * @return the new value
+         */
+        public int update(SharedStructBase<?> structs, long index, Operator operator) {
+            try {
+                long at = at(structs, index);
+                int value = operator.apply(structs.data.get(ValueLayout.JAVA_INT, at));
+                structs.data.set(ValueLayout.JAVA_INT, at, value);
+                return value;
+            } catch (RuntimeException e) {
+                throw structs.file.failure(e);
+            }
+        }
+
+        /** What {@link #update} applies: a function of a {@code int}. */
+        @FunctionalInterface
+        public interface Operator {
+            /** The new value of a field whose value is {@code value}. */
+            int apply(int value);
         }
 
         /**
@@ -451,6 +576,31 @@ public sealed interface StructField {
         }
 
         /**
+         * Replaces the field of struct {@code index} by {@code operator} applied to it, as
+         * Python's {@code a[i].x **= 2} does: a plain read and a plain write, not atomic (guard
+         * it with a lock when other processes may write the field meanwhile).
+         *
+         * @return the new value
+         */
+        public long update(SharedStructBase<?> structs, long index, Operator operator) {
+            try {
+                long at = at(structs, index);
+                long value = operator.apply(structs.data.get(ValueLayout.JAVA_LONG, at));
+                structs.data.set(ValueLayout.JAVA_LONG, at, value);
+                return value;
+            } catch (RuntimeException e) {
+                throw structs.file.failure(e);
+            }
+        }
+
+        /** What {@link #update} applies: a function of a {@code long}. */
+        @FunctionalInterface
+        public interface Operator {
+            /** The new value of a field whose value is {@code value}. */
+            long apply(long value);
+        }
+
+        /**
          * Plain read of the field of the struct that starts at byte {@code base} of
          * {@code segment}: for structs that live elsewhere than a struct segment, such as a
          * message of a record queue. The segment's own bounds and liveness checks apply.
@@ -549,6 +699,31 @@ public sealed interface StructField {
         }
 
         /**
+         * Replaces the field of struct {@code index} by {@code operator} applied to it, as
+         * Python's {@code a[i].x **= 2} does: a plain read and a plain write, not atomic (guard
+         * it with a lock when other processes may write the field meanwhile).
+         *
+         * @return the new value
+         */
+        public float update(SharedStructBase<?> structs, long index, Operator operator) {
+            try {
+                long at = at(structs, index);
+                float value = operator.apply(structs.data.get(ValueLayout.JAVA_FLOAT, at));
+                structs.data.set(ValueLayout.JAVA_FLOAT, at, value);
+                return value;
+            } catch (RuntimeException e) {
+                throw structs.file.failure(e);
+            }
+        }
+
+        /** What {@link #update} applies: a function of a {@code float}. */
+        @FunctionalInterface
+        public interface Operator {
+            /** The new value of a field whose value is {@code value}. */
+            float apply(float value);
+        }
+
+        /**
          * Plain read of the field of the struct that starts at byte {@code base} of
          * {@code segment}: for structs that live elsewhere than a struct segment, such as a
          * message of a record queue. The segment's own bounds and liveness checks apply.
@@ -608,6 +783,31 @@ public sealed interface StructField {
             } catch (RuntimeException e) {
                 throw structs.file.failure(e);
             }
+        }
+
+        /**
+         * Replaces the field of struct {@code index} by {@code operator} applied to it, as
+         * Python's {@code a[i].x **= 2} does: a plain read and a plain write, not atomic (guard
+         * it with a lock when other processes may write the field meanwhile).
+         *
+         * @return the new value
+         */
+        public double update(SharedStructBase<?> structs, long index, Operator operator) {
+            try {
+                long at = at(structs, index);
+                double value = operator.apply(structs.data.get(ValueLayout.JAVA_DOUBLE, at));
+                structs.data.set(ValueLayout.JAVA_DOUBLE, at, value);
+                return value;
+            } catch (RuntimeException e) {
+                throw structs.file.failure(e);
+            }
+        }
+
+        /** What {@link #update} applies: a function of a {@code double}. */
+        @FunctionalInterface
+        public interface Operator {
+            /** The new value of a field whose value is {@code value}. */
+            double apply(double value);
         }
 
         /**

@@ -90,18 +90,19 @@ class ArraysTest extends SegmentTestSupport {
     }
 
     @Test
-    void byteStringHasCtypesCharArraySemantics() {
-        try (var s = SharedByteString.create(dir, "s", "hello world".getBytes(StandardCharsets.US_ASCII))) {
-            assertEquals(12, s.length(), "Array('c', b'hello world') has room for the NUL");
+    void byteStringHasTheSemanticsOfPythonsArrayC() {
+        // the figures are Python's: a = multiprocessing.Array('c', b'hello world'); len(a), a.value = b'hi'; a.raw
+        try (var s = SharedByteString.create(dir, "s", "hello world")) {
+            assertEquals(11, s.length(), "Array('c', b'hello world') has 11 bytes");
             assertEquals("hello world", s.valueAsString());
             s.setValue("hi");
             assertArrayEquals("hi".getBytes(), s.value());
-            assertArrayEquals("hi\0\0\0\0\0\0\0\0\0\0".getBytes(), s.raw(), "the rest is NUL-filled");
-            s.setValue("exactly12345");
-            assertEquals("exactly12345", s.valueAsString(), "full length, no terminator");
-            var e = assertThrows(IllegalArgumentException.class, () -> s.setValue("thirteen12345"));
-            assertEquals("segment 's' holds at most 12 bytes; the value has 13", e.getMessage());
-            assertEquals("exactly12345", s.valueAsString(), "a refused value changes nothing");
+            assertArrayEquals("hi\0lo world".getBytes(), s.raw(), "b'hi\\x00lo world': the tail is left as it was");
+            s.setValue("exactly1234");
+            assertEquals("exactly1234", s.valueAsString(), "full length, no terminator");
+            var e = assertThrows(IllegalArgumentException.class, () -> s.setValue("twelve123456"));
+            assertEquals("segment 's' holds at most 11 bytes; the value has 12", e.getMessage());
+            assertEquals("exactly1234", s.valueAsString(), "a refused value changes nothing");
             s.set(2, (byte) 0);
             assertEquals("ex", s.valueAsString());
             assertEquals('c', s.get(3));

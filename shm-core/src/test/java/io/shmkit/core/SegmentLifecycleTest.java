@@ -2,6 +2,7 @@ package io.shmkit.core;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -26,10 +27,51 @@ class SegmentLifecycleTest extends SegmentTestSupport {
     void createFailsIfTheNameExists() {
         try (SharedLong first = SharedLong.create(dir, "x")) {
             var e = assertThrows(SegmentExistsException.class, () -> SharedInt.create(dir, "x"));
-            assertEquals("segment 'x' already exists: " + dir.pathOf("x") + " (attach with open or openOrCreate; if a crashed"
-                    + " run left it, remove it with SegmentDirectory.unlink)", e.getMessage());
+            assertEquals("segment 'x' already exists: " + dir.pathOf("x") + ", created by pid " + ProcessHandle.current().pid()
+                    + " (a process with that pid is running) (attach with open or openOrCreate; remove a leftover with"
+                    + " SegmentDirectory.unlink(name); SegmentDirectory.temporary() gives each run unique names that are"
+                    + " removed on close)", e.getMessage());
             assertEquals("x", e.segmentName());
         }
+    }
+
+    @Test
+    void aStaleSegmentOfADeadCreatorIsNamedAsALeftover() throws Exception {
+        // python3 is not needed: a child JVM creates the segment and exits without unlinking
+        try (var child = io.shmkit.process.JvmProcess.target(SegmentLifecycleTest.class, "createAndLeave", dir, "stale")
+                .captureOutput().start()) {
+            child.joinChecked(java.time.Duration.ofSeconds(60));
+            var e = assertThrows(SegmentExistsException.class, () -> SharedInt.create(dir, "stale"));
+            assertTrue(e.getMessage().contains("created by pid " + child.pid() + ", which is no longer running: a crashed"
+                    + " run's leftover?"), e.getMessage());
+        } finally {
+            dir.unlink("stale");
+        }
+    }
+
+    static void createAndLeave(SegmentDirectory directory, String name) {
+        SharedLong.create(directory, name).close();
+    }
+
+    @Test
+    void aTemporarySegmentHasAUniqueNameAndGoesWhenItsCreatorClosesIt() {
+        SegmentDirectory temporary = dir.temporary();
+        SharedLong a = SharedLong.create(temporary, "counter");
+        SharedLong b = SharedLong.openOrCreate(temporary, "counter");
+        try {
+            assertTrue(a.name().matches("counter-[0-9a-f]{12}"), a.name());
+            assertNotEquals(a.name(), b.name(), "openOrCreate through a temporary directory creates");
+            try (SharedLong other = SharedLong.open(dir, a.name())) {   // a child attaches by the full name
+                other.set(5);
+                assertEquals(5, a.get());
+            }
+            assertTrue(dir.exists(a.name()), "an attacher's close leaves it");
+        } finally {
+            a.close();
+            b.close();
+        }
+        assertFalse(dir.exists(a.name()), "the creator's close unlinks it");
+        assertFalse(dir.exists(b.name()));
     }
 
     @Test
@@ -144,7 +186,7 @@ class SegmentLifecycleTest extends SegmentTestSupport {
              var s = SharedByteString.create(dir, "s", "hi".getBytes())) {
             assertEquals("SharedDoubleArray[xs, f64 x 10: 1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0, 8.0, ... (2 more)]", xs.toString());
             assertEquals("SharedLong[v, i64: 7]", v.toString());
-            assertEquals("SharedByteString[s, char x 3: b'hi']", s.toString());
+            assertEquals("SharedByteString[s, char x 2: b'hi']", s.toString());
         }
     }
 

@@ -5,56 +5,329 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.shmkit.core.SegmentTestSupport;
+import io.shmkit.core.SharedLong;
+import io.shmkit.core.SharedLongArray;
+import io.shmkit.core.SharedStructArray;
+import java.net.URL;
+import java.net.URLClassLoader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.OptionalInt;
 import org.junit.jupiter.api.Test;
 
-class JvmProcessTest {
+class JvmProcessTest extends SegmentTestSupport {
+    private static final Duration LONG = Duration.ofSeconds(120);
+
+    record Point(double x, double y) {
+    }
+
+    record Job(int times, String label, long[] weights) {
+    }
+
+    /** Target: squares x of every point, adds the job's work to the counter. */
+    static void work(SharedStructArray<Point> points, SharedLong counter, Job job, long extra) {
+        for (Point p : points) {
+            assertTrue(p.y() == 2.0, "y crossed intact");
+        }
+        for (long i = 0; i < points.length(); i++) {
+            points.update(i, p -> new Point(p.x() * p.x(), p.y()));
+        }
+        for (int i = 0; i < job.times(); i++) {
+            counter.getAndAdd(job.weights()[i % job.weights().length]);
+        }
+        counter.getAndAdd(extra);
+        System.out.println("worked " + job.label());
+    }
+
+    static void fail(String why) {
+        System.out.println("about to fail");
+        throw new IllegalStateException("the target failed: " + why);
+    }
+
+    static void sleep() throws InterruptedException {
+        System.out.println("sleeping");
+        Thread.sleep(Long.MAX_VALUE);
+    }
+
+    static void sum(SharedLongArray numbers, int from, int to, SharedLongArray results, int slot) {
+        long s = 0;
+        for (int i = from; i < to; i++) {
+            s += numbers.get(i);
+        }
+        results.set(slot, s);
+    }
+
+    @Test
+    void aTargetGetsRecordsPrimitivesAndSharedObjectsWhichItAttachesByName() throws Exception {
+        try (var points = SharedStructArray.create(dir, "points", Point.class, List.of(new Point(3, 2), new Point(-4, 2)));
+             var counter = SharedLong.create(dir, "counter", 0);
+             JvmProcess child = JvmProcess.target(JvmProcessTest.class, "work", points, counter,
+                     new Job(10, "first", new long[] {1, 2}), 1000).captureOutput().start()) {
+            child.joinChecked(LONG);
+            assertEquals(List.of(new Point(9, 2), new Point(16, 2)), points.toList());
+            assertEquals(1015, counter.get(), "10 weighted steps of 1 and 2, and the int widened to long");
+            assertTrue(child.output().contains("worked first"), child.output());
+        }
+    }
+
+    @Test
+    void aTargetThatIsMisspeltOrGivenWrongArgumentsFailsHereNotInTheChild() {
+        var e = assertThrows(IllegalArgumentException.class, () -> JvmProcess.target(JvmProcessTest.class, "wrok", 1));
+        assertEquals(JvmProcessTest.class.getName() + " has no static method named 'wrok'", e.getMessage());
+        e = assertThrows(IllegalArgumentException.class, () -> JvmProcess.target(JvmProcessTest.class, "fail", 42));
+        assertEquals(JvmProcessTest.class.getName() + ".fail does not accept (Integer); static methods named so: fail(String)",
+                e.getMessage());
+        e = assertThrows(IllegalArgumentException.class, () -> JvmProcess.target(JvmProcessTest.class, "fail", new Object()));
+        assertTrue(e.getMessage().contains("does not accept (Object)"), e.getMessage());
+        e = assertThrows(IllegalArgumentException.class, () -> ValueCodec.encode(new ArrayList<>()));
+        assertTrue(e.getMessage().contains("java.util.ArrayList, which cannot cross to another JVM"), e.getMessage());
+    }
+
+    @Test
+    void aChildWhoseTargetThrowsMakesJoinCheckedThrowWithItsOutput() throws Exception {
+        try (JvmProcess child = JvmProcess.target(JvmProcessTest.class, "fail", "on purpose").captureOutput().start()) {
+            var e = assertThrows(ChildProcessException.class, () -> child.joinChecked(LONG));
+            assertEquals(TargetMain.FAILED, e.exitCode());
+            assertEquals(child.pid(), e.pid());
+            assertTrue(e.getMessage().startsWith("child JVM JvmProcessTest.fail(\"on purpose\") (pid " + child.pid()
+                    + ") exited with 1; its output:\n"), e.getMessage());
+            assertTrue(e.getMessage().contains("about to fail"), e.getMessage());
+            assertTrue(e.getMessage().contains("java.lang.IllegalStateException: the target failed: on purpose"), e.getMessage());
+            assertTrue(e.getMessage().contains("at " + JvmProcessTest.class.getName() + ".fail(JvmProcessTest.java:"), e.getMessage());
+            assertEquals(child.output(), e.output());
+        }
+    }
+
+    /** A main class whose initialization fails in the child only: the child cannot load it. */
+    static final class Unloadable {
+        static {
+            if (System.getProperty("shmkit.test.child") != null) {
+                throw new IllegalStateException("cannot initialize in the child");
+            }
+        }
+
+        public static void main(String[] args) {
+            System.out.println("never");
+        }
+    }
+
+    @Test
+    void aChildThatCannotLoadItsClassMakesJoinCheckedThrowWithItsOutput() throws Exception {
+        try (JvmProcess child = JvmProcess.builder(Unloadable.class).jvmOptions("-Dshmkit.test.child=1").captureOutput().start()) {
+            var e = assertThrows(ChildProcessException.class, () -> child.joinChecked(LONG));
+            assertEquals(1, e.exitCode());
+            assertTrue(e.getMessage().contains("ExceptionInInitializerError"), e.getMessage());
+            assertTrue(e.getMessage().contains("cannot initialize in the child"), e.getMessage());
+        }
+    }
+
+    @Test
+    void aClassNotOnTheClassPathIsRefusedAtStartSayingWhatToDo() throws Exception {
+        URL classes = JvmProcessTest.class.getProtectionDomain().getCodeSource().getLocation();
+        try (URLClassLoader isolated = new URLClassLoader(new URL[] {classes}, null)) {
+            Class<?> elsewhere = isolated.loadClass(Unloadable.class.getName());
+            var e = assertThrows(IllegalStateException.class, () -> JvmProcess.builder(elsewhere).start());
+            assertTrue(e.getMessage().startsWith("a child JVM cannot load " + Unloadable.class.getName() + ": it was loaded by "),
+                    e.getMessage());
+            assertTrue(e.getMessage().contains("put it on the class path"), e.getMessage());
+        }
+        var e = assertThrows(IllegalStateException.class, () -> JvmProcess.builder("no.such.Main").start());
+        assertTrue(e.getMessage().startsWith("a child JVM cannot load class no.such.Main: it is not on this JVM's class path"),
+                e.getMessage());
+    }
+
+    /**
+     * The single-file program of a new user: {@code java -ea -Dprop=42 -cp JARS Counter.java}.
+     * Its classes exist only in the launcher's memory; the children must still run them, and
+     * inherit -ea and -D.
+     */
+    @Test
+    void aSingleFileSourceProgramStartsTargetChildrenThatInheritItsOptions() throws Exception {
+        Path program = Files.createTempDirectory("shmkit-source-program-");
+        try {
+            Files.writeString(program.resolve("Counter.java"), """
+                    import io.shmkit.core.*;
+                    import io.shmkit.process.JvmProcess;
+                    import java.nio.file.Path;
+                    import java.time.Duration;
+                    import java.util.List;
+
+                    public class Counter {
+                        static void add(SharedLong counter, int n) {
+                            boolean assertions = false;
+                            assert assertions = true;
+                            for (int i = 0; i < n; i++) counter.getAndAdd(1);
+                            System.out.println("child: assertions " + assertions + ", prop " + System.getProperty("prop"));
+                        }
+
+                        public static void main(String[] args) throws Exception {
+                            var dir = SegmentDirectory.of(Path.of(args[0])).temporary();
+                            try (var counter = SharedLong.create(dir, "counter", 0)) {
+                                var a = JvmProcess.target(Counter.class, "add", counter, 1000).start();
+                                var b = JvmProcess.target(Counter.class, "add", counter, 1000).start();
+                                JvmProcess.joinAll(Duration.ofSeconds(120), List.of(a, b));
+                                System.out.println("total " + counter.get());
+                            }
+                        }
+                    }
+                    """);
+            Path java = Path.of(System.getProperty("java.home"), "bin", "java");
+            String classPath = SharedLong.class.getProtectionDomain().getCodeSource().getLocation().getPath();
+            Process p = new ProcessBuilder(java.toString(), "-ea", "-Dprop=42", "-cp", classPath,
+                    program.resolve("Counter.java").toString(), dir.path().toString()).redirectErrorStream(true).start();
+            p.getOutputStream().close();
+            String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            assertEquals(0, p.waitFor(), out);
+            assertTrue(out.contains("total 2000"), out);
+            assertEquals(2, out.lines().filter(l -> l.equals("child: assertions true, prop 42")).count(), out);
+            try (var left = Files.list(dir.path())) {
+                assertEquals(List.of(), left.toList(), "the temporary counter was unlinked when the program closed it");
+            }
+        } finally {
+            deleteRecursively(program);
+        }
+    }
 
     @Test
     void runsAMainClassAndReportsExitCodeAndOutput() throws Exception {
-        try (JvmProcess p = JvmProcess.builder("io.shmkit.core.ChildMains$Exit").args("7", "b").start()) {
-            assertTrue(p.join(Duration.ofSeconds(60)));
+        try (JvmProcess p = JvmProcess.builder("io.shmkit.core.ChildMains$Exit").args("7", "b").captureOutput().start()) {
+            assertTrue(p.join(LONG));
             assertFalse(p.isAlive());
             assertEquals(7, p.exitCode());
+            assertEquals(OptionalInt.empty(), p.exitSignal());
+            assertEquals(7, p.pythonExitCode());
             assertTrue(p.output().contains("out:7,b"), p.output());
             assertTrue(p.output().contains("err"), p.output());
             assertEquals(p.output().getBytes().length, p.outputBytes());
+            var e = assertThrows(ChildProcessException.class, () -> p.joinChecked(LONG));
+            assertTrue(e.getMessage().contains(" exited with 7; its output:\n"), e.getMessage());
+        }
+    }
+
+    @Test
+    void aSignalledChildReportsTheSignalInBothForms() throws Exception {
+        try (JvmProcess p = JvmProcess.target(JvmProcessTest.class, "sleep").captureOutput().start()) {
+            waitForOutput(p, "sleeping");
+            p.terminate();
+            assertTrue(p.join(LONG));
+            assertEquals(143, p.exitCode(), "the JVM's form: 128 + SIGTERM");
+            assertEquals(OptionalInt.of(15), p.exitSignal());
+            assertEquals(-15, p.pythonExitCode(), "Python's Process.exitcode");
+            var e = assertThrows(ChildProcessException.class, () -> p.joinChecked(LONG));
+            assertTrue(e.getMessage().contains("was killed by signal 15 (exit code 143)"), e.getMessage());
         }
     }
 
     @Test
     void joinTimesOutOnAHungChildAndKillEndsIt() throws Exception {
-        try (JvmProcess p = JvmProcess.builder("io.shmkit.core.ChildMains$Sleeper").start()) {
+        try (JvmProcess p = JvmProcess.builder("io.shmkit.core.ChildMains$Sleeper").captureOutput().start()) {
             assertFalse(p.join(Duration.ofMillis(200)));
             assertTrue(p.isAlive());
             assertThrows(IllegalStateException.class, p::exitCode);
+            var e = assertThrows(ChildProcessException.class, () -> p.joinChecked(Duration.ofMillis(10)));
+            assertTrue(e.getMessage().contains("is still running after 10 ms"), e.getMessage());
             p.kill();
-            assertTrue(p.join(Duration.ofSeconds(30)));
+            assertTrue(p.join(LONG));
             assertEquals(137, p.exitCode(), "SIGKILL");
+            assertEquals(-9, p.pythonExitCode());
+        }
+    }
+
+    @Test
+    void joinAllWaitsForEveryChildAndReportsEveryFailure() throws Exception {
+        try (var numbers = SharedLongArray.create(dir, "numbers", 1000);
+             var results = SharedLongArray.create(dir, "results", 2)) {
+            for (int i = 0; i < 1000; i++) {
+                numbers.set(i, i + 1);
+            }
+            List<JvmProcess> children = List.of(
+                    JvmProcess.target(JvmProcessTest.class, "sum", numbers, 0, 500, results, 0).captureOutput().start(),
+                    JvmProcess.target(JvmProcessTest.class, "sum", numbers, 500, 1000, results, 1).captureOutput().start());
+            JvmProcess.joinAll(LONG, children);
+            assertEquals(500500, results.get(0) + results.get(1));
+            List<JvmProcess> failing = List.of(
+                    JvmProcess.target(JvmProcessTest.class, "fail", "first").captureOutput().start(),
+                    JvmProcess.target(JvmProcessTest.class, "fail", "second").captureOutput().start());
+            var e = assertThrows(ChildProcessException.class, () -> JvmProcess.joinAll(LONG, failing));
+            assertTrue(e.getMessage().contains("the target failed: first"), e.getMessage());
+            assertEquals(1, e.getSuppressed().length);
+            assertTrue(e.getSuppressed()[0].getMessage().contains("the target failed: second"));
+            failing.forEach(JvmProcess::close);
         }
     }
 
     @Test
     void closeKillsAChildStillRunning() {
-        JvmProcess p = JvmProcess.builder("io.shmkit.core.ChildMains$Sleeper").start();
+        JvmProcess p = JvmProcess.builder("io.shmkit.core.ChildMains$Sleeper").captureOutput().start();
         ProcessHandle handle = ProcessHandle.of(p.pid()).orElseThrow();
         p.close();
         assertFalse(handle.isAlive());
     }
 
     @Test
-    void theCommandUsesThisJvmAndClassPath() {
+    void theCommandUsesThisJvmAndClassPathAndInheritsOptionsUnlessToldNot() {
         var command = JvmProcess.builder(JvmProcessTest.class).jvmOptions("-Xmx32m").args("a").command();
         assertTrue(command.get(0).startsWith(System.getProperty("java.home")), command.toString());
-        assertEquals(java.util.List.of("-Xmx32m", "-cp", System.getProperty("java.class.path"), JvmProcessTest.class.getName(), "a"),
-                command.subList(1, command.size()));
-        JvmProcess inherit = JvmProcess.builder("io.shmkit.core.ChildMains$Exit").args("0").inheritOutput().start();
-        try (inherit) {
-            assertTrue(inherit.join(Duration.ofSeconds(60)));
+        List<String> tail = List.of("-Xmx32m", "-cp", System.getProperty("java.class.path"), JvmProcessTest.class.getName(), "a");
+        assertEquals(tail, command.subList(command.size() - tail.size(), command.size()));
+        assertEquals(InheritedJvmOptions.get(), command.subList(1, command.size() - tail.size()));
+        var plain = JvmProcess.builder(JvmProcessTest.class).inheritJvmOptions(false).jvmOptions("-Xmx32m").args("a").command();
+        assertEquals(tail, plain.subList(1, plain.size()));
+    }
+
+    @Test
+    void whichOptionsAreInherited() {
+        for (String yes : List.of("-Dfoo=bar", "-ea", "-ea:io.shmkit...", "-da", "-esa", "-enableassertions",
+                "--add-opens=java.base/java.lang=ALL-UNNAMED", "--enable-native-access=ALL-UNNAMED", "--enable-preview",
+                "--add-modules=jdk.incubator.vector", "--add-exports=java.base/x=ALL-UNNAMED")) {
+            assertTrue(InheritedJvmOptions.inherits(yes), yes);
+        }
+        for (String no : List.of("-Xmx1g", "-XX:+UseSerialGC", "-agentlib:jdwp=transport=dt_socket", "-javaagent:x.jar",
+                "-Djava.class.path=/x", "-Dsun.java.command=Main", "-Djdk.module.main=x", "-eax")) {
+            assertFalse(InheritedJvmOptions.inherits(no), no);
+        }
+    }
+
+    @Test
+    void inheritedOutputIsNotKept() throws Exception {
+        try (JvmProcess inherit = JvmProcess.builder("io.shmkit.core.ChildMains$Exit").args("0").inheritOutput().start()) {
+            assertTrue(inherit.join(LONG));
             assertEquals(0, inherit.exitCode());
             assertThrows(IllegalStateException.class, inherit::output);
-        } catch (InterruptedException e) {
-            throw new AssertionError(e);
+        }
+    }
+
+    @Test
+    void byDefaultOutputIsPrintedAndKept() throws Exception {
+        try (JvmProcess p = JvmProcess.builder("io.shmkit.core.ChildMains$Exit").args("3", "printed").start()) {
+            var e = assertThrows(ChildProcessException.class, () -> p.joinChecked(LONG));
+            assertTrue(e.output().contains("out:3,printed"), e.output());
+        }
+    }
+
+    @Test
+    void keptOutputKeepsTheTailOfAChattyChild() {
+        var kept = new KeptOutput(16);
+        kept.append("0123456789".getBytes(), 10);
+        kept.append("abcdefghij".getBytes(), 10);
+        assertEquals("456789abcdefghij", kept.text());
+        kept.append("0123456789abcdefghijKLMN".getBytes(), 24);
+        assertEquals("89abcdefghijKLMN", kept.text());
+        assertEquals(44, kept.total());
+    }
+
+    private static void waitForOutput(JvmProcess p, String text) throws InterruptedException {
+        long deadline = System.nanoTime() + LONG.toNanos();
+        while (!p.output().contains(text)) {
+            if (!p.isAlive() || System.nanoTime() > deadline) {
+                throw new AssertionError("the child never printed " + text + ": " + p.output());
+            }
+            Thread.sleep(10);
         }
     }
 }

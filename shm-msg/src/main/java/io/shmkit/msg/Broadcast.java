@@ -172,7 +172,7 @@ public final class Broadcast implements AutoCloseable {
 
     /** Attaches if the name exists, else creates it; safe to race. */
     public static Broadcast openOrCreate(SegmentDirectory directory, String name, long capacity) {
-        Broadcast broadcast = Descriptors.openOrCreate(() -> open(directory, name), () -> create(directory, name, capacity));
+        Broadcast broadcast = Descriptors.openOrCreate(directory, () -> open(directory, name), () -> create(directory, name, capacity));
         if (broadcast.capacity != capacity) {
             broadcast.close();
             throw new SegmentLayoutException(name, "is a broadcast of " + broadcast.capacity + " bytes, requested " + capacity);

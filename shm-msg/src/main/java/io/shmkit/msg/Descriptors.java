@@ -3,6 +3,7 @@ package io.shmkit.msg;
 import static java.lang.foreign.ValueLayout.JAVA_BYTE;
 import static java.lang.foreign.ValueLayout.JAVA_INT;
 
+import io.shmkit.core.SegmentDirectory;
 import io.shmkit.core.SegmentExistsException;
 import io.shmkit.core.SegmentFormatException;
 import io.shmkit.core.SegmentNotFoundException;
@@ -47,7 +48,10 @@ final class Descriptors {
     }
 
     /** Attaches if the name exists, else creates it; a process that loses the race to create attaches to the winner's. */
-    static <T> T openOrCreate(Supplier<T> open, Supplier<T> create) {
+    static <T> T openOrCreate(SegmentDirectory directory, Supplier<T> open, Supplier<T> create) {
+        if (directory.isTemporary()) {
+            return create.get(); // a temporary directory gives every creation a new name: there is nothing to open
+        }
         for (int attempt = 0; ; attempt++) {
             try {
                 return open.get();

@@ -20,6 +20,11 @@ abstract sealed class MessageCodec<T> {
     /** The record layout text queues of this codec carry, empty for bytes. */
     abstract String layoutText();
 
+    /** The record type, or null for byte messages. */
+    Class<? extends Record> recordType() {
+        return null;
+    }
+
     /** The record size, 0 for bytes. */
     abstract int recordSize();
 
@@ -103,6 +108,11 @@ abstract sealed class MessageCodec<T> {
         @Override
         String layoutText() {
             return layout;
+        }
+
+        @Override
+        Class<? extends Record> recordType() {
+            return codec.type();
         }
 
         @Override

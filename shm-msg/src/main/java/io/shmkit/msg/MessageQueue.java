@@ -61,7 +61,7 @@ import java.util.concurrent.ConcurrentHashMap;
  * queue too; a one-producer queue's producer and every consumer are for one thread at a time.
  * {@link #close()} closes the ends made from it that are still open, then unmaps.
  */
-public final class MessageQueue implements AutoCloseable {
+public final class MessageQueue implements AutoCloseable, io.shmkit.core.Attachable {
     static final VarHandle LONG = JAVA_LONG.varHandle().withInvokeExactBehavior();
     static final VarHandle INT = JAVA_INT.varHandle().withInvokeExactBehavior();
 
@@ -172,7 +172,7 @@ public final class MessageQueue implements AutoCloseable {
     }
 
     static MessageQueue openOrCreate(SegmentDirectory directory, String name, QueueOptions options, String layout, int recordSize) {
-        MessageQueue queue = Descriptors.openOrCreate(() -> open(directory, name, options.waiting(), layout, recordSize),
+        MessageQueue queue = Descriptors.openOrCreate(directory, () -> open(directory, name, options.waiting(), layout, recordSize),
                 () -> create(directory, name, options, layout, recordSize));
         if (queue.capacity != options.capacity() || queue.producers != options.producers()) {
             queue.close();
@@ -422,6 +422,15 @@ public final class MessageQueue implements AutoCloseable {
     /** The queue's name. */
     public String name() {
         return name;
+    }
+
+    /** The queue's segment: a child JVM attaches it with {@link #open(SegmentDirectory, String)} (a byte queue). */
+    @Override
+    public Ref attachment() {
+        if (!recordLayout.isEmpty()) {
+            throw new IllegalStateException("queue '" + name + "' holds records: pass its RecordQueue");
+        }
+        return new Ref(memory.directory(), name, null);
     }
 
     /** Ring size in bytes. */

@@ -16,7 +16,7 @@ package io.shmkit.msg;
  *  |  ring's end, or an aborted or dropped record): skipped        |
  *  +---------------------------------------------------------------+ 0x08
  *  |  Writer (u64): the owner key of the writing process,          |
- *  |  pid << 32 | start tag (docs/locks.md §2)                     |
+ *  |  pid &lt;&lt; 32 | start tag (docs/locks.md §2)               |
  *  +---------------------------------------------------------------+ 0x10
  *  |  Payload (length - 16 bytes), then zeros up to the next       |
  *  |  multiple of 16                                               |

@@ -30,7 +30,7 @@ import java.time.Duration;
  *
  * @param <T> the record type
  */
-public final class RecordQueue<T extends Record> implements AutoCloseable {
+public final class RecordQueue<T extends Record> implements AutoCloseable, io.shmkit.core.Attachable {
     /** The type id every record message carries. */
     public static final int RECORD_TYPE = 1;
 
@@ -44,6 +44,12 @@ public final class RecordQueue<T extends Record> implements AutoCloseable {
         this.codec = codec;
         this.messages = MessageCodec.records(codec);
         this.size = (int) codec.layout().byteSize();
+    }
+
+    /** The queue's segment: a child JVM attaches it with {@link #open(SegmentDirectory, String, Class)}. */
+    @Override
+    public Ref attachment() {
+        return new Ref(queue.memory.directory(), queue.name(), codec.type());
     }
 
     /** Creates a queue of {@code type} records; {@code options}' largest message is raised to the record's size if needed. */

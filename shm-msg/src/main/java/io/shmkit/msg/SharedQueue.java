@@ -1,6 +1,8 @@
 package io.shmkit.msg;
 
+import io.shmkit.core.Attachable;
 import io.shmkit.core.SegmentDirectory;
+import io.shmkit.sync.LockOptions;
 import java.lang.foreign.MemorySegment;
 import java.time.Duration;
 
@@ -27,7 +29,7 @@ import java.time.Duration;
  *
  * @param <T> {@code byte[]} or a record type
  */
-public final class SharedQueue<T> implements AutoCloseable {
+public final class SharedQueue<T> implements AutoCloseable, Attachable {
     private static final Duration FOREVER = Duration.ofSeconds(Long.MAX_VALUE);
 
     private final MessageQueue queue;
@@ -48,6 +50,34 @@ public final class SharedQueue<T> implements AutoCloseable {
     /** A queue of {@code type} records, attached (its layout checked) or created; safe to race. */
     public static <R extends Record> SharedQueue<R> ofRecords(SegmentDirectory directory, String name, Class<R> type, long capacity) {
         return of(directory, name, MessageCodec.records(type), capacity);
+    }
+
+    /**
+     * Attaches to an existing queue of byte messages: what a child JVM does with a queue passed
+     * to it ({@link io.shmkit.process.JvmProcess#target}).
+     *
+     * @throws io.shmkit.core.SegmentNotFoundException if there is none
+     * @throws io.shmkit.core.SegmentLayoutException   if it is not a queue of byte messages
+     */
+    public static SharedQueue<byte[]> open(SegmentDirectory directory, String name) {
+        return new SharedQueue<>(MessageQueue.open(directory, name, LockOptions.DEFAULT, "", 0), MessageCodec.BYTES);
+    }
+
+    /**
+     * Attaches to an existing queue of {@code type} records, its layout checked.
+     *
+     * @throws io.shmkit.core.SegmentNotFoundException if there is none
+     * @throws io.shmkit.core.SegmentLayoutException   if it is not a queue of these records
+     */
+    public static <R extends Record> SharedQueue<R> open(SegmentDirectory directory, String name, Class<R> type) {
+        MessageCodec<R> codec = MessageCodec.records(type);
+        return new SharedQueue<>(MessageQueue.open(directory, name, LockOptions.DEFAULT, codec.layoutText(), codec.recordSize()), codec);
+    }
+
+    /** The queue's segment: a child JVM attaches it with {@link #open}. */
+    @Override
+    public Ref attachment() {
+        return new Ref(queue.memory.directory(), queue.name(), codec.recordType());
     }
 
     private static <T> SharedQueue<T> of(SegmentDirectory directory, String name, MessageCodec<T> codec, long capacity) {

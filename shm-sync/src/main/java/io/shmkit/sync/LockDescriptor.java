@@ -39,7 +39,7 @@ package io.shmkit.sync;
  *  +---------------------------------------------------------------+ 0x00
  *  |            Owner key (CAS; 0 = free, see above)               |
  *  +---------------------------------------------------------------+ 0x08
- *  |   Holder: pid << 32 | thread id (low 32 bits), 0 if free      |
+ *  |   Holder: pid &lt;&lt; 32 | thread id (low 32 bits), 0 if free|
  *  +-------------------------------+-------------------------------+ 0x10
  *  |        Hold count (i32)       |   Flags (i32): bit 0 INCONSISTENT (sticky),
  *  |                               |   bit 1 ACTIVE (writer inside)|

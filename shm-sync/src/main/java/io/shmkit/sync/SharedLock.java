@@ -27,7 +27,7 @@ package io.shmkit.sync;
  * segment is closed throws {@link IllegalStateException} naming it; locking through a
  * read-only attachment throws {@link UnsupportedOperationException}.
  */
-public abstract sealed class SharedLock implements AutoCloseable
+public abstract sealed class SharedLock implements AutoCloseable, io.shmkit.core.Attachable
         permits ExclusiveLock, SharedReadWriteLock, SharedSemaphore, SharedSeqLock {
     final LockWords words;
     final OwnerWord owner;
@@ -42,6 +42,22 @@ public abstract sealed class SharedLock implements AutoCloseable
     /** The lock and where it lives, e.g. {@code mutex 'orders'} or {@code built-in lock of segment 'counter'}. */
     public final String name() {
         return words.description;
+    }
+
+    /**
+     * The lock's own segment, for a lock made with {@code create}/{@code open}: a child JVM
+     * attaches it by name ({@link io.shmkit.process.JvmProcess#target}).
+     *
+     * @throws IllegalStateException for a lock that lives inside another object's segment (a
+     *         built-in lock, a lock field): pass that object, and make the lock from it in the child
+     */
+    @Override
+    public final Ref attachment() {
+        if (!words.ownsContainer) {
+            throw new IllegalStateException(name() + " lives inside segment '" + words.container.name() + "', which is"
+                    + " not a lock segment: pass that segment, and make the lock from it in the child");
+        }
+        return new Ref(words.container.directory(), words.container.name(), null);
     }
 
     /** How this handle waits and reports. */
