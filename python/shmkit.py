@@ -10,8 +10,8 @@ the data, without copying, as
                                               a Structure class, an array of Structures)
 - a numpy array, when numpy is importable    (Segment.numpy())
 
-Standard library only (taking a queue role also needs libatomic, below). Writes through any of
-these views are seen by the JVMs at once.
+Standard library only (taking a queue role or a lock also needs libatomic, below). Writes
+through any of these views are seen by the JVMs at once.
 
     from shmkit import Segment
     with Segment("points") as seg:            # created in Java as SharedStructArray<Point>
@@ -21,6 +21,17 @@ these views are seen by the JVMs at once.
     # leaving the block detaches; points and p stay valid until they are deleted (see close())
 
 Segment(name, readonly=True) maps the file read-only: data and numpy() read, ctypes() refuses.
+
+Segment.get_lock() is the segment's built-in reentrant lock, the one Java takes with
+SharedReentrantLock.of(object), as multiprocessing's Value(...).get_lock(): acquire(blocking,
+timeout), release(), with, locked(), reentrant per thread. A holder whose process died is taken
+over and is_consistent() turns False until mark_consistent() (docs/locks.md §3, §8). Refused
+(SegmentError) read-only, off x86-64, without libatomic, or across pid namespaces and boots.
+
+    with Segment("counter") as seg:           # created in Java as a SharedLong
+        counter = seg.ctypes()
+        with seg.get_lock():                  # no JVM or Python thread that takes the lock is inside meanwhile
+            counter.value += 1
 
 Attaching never creates, deletes, resizes or writes a segment file, and refuses, with a
 SegmentError naming the segment and the problem, anything that is not a complete, valid
@@ -52,7 +63,7 @@ refused, saying why. Roles of dead processes are taken back; a half-written mess
 is certainly dead (/proc, docs/locks.md §2) is dropped.
 
 Attaching a Segment or a Queue, and status(), never writes; a queue's words are written only by
-the consumer and producer it hands out.
+the consumer and producer it hands out, and a segment's lock words only by its lock.
 
 Run `python3 shmkit.py NAME [--dir DIR]` to print a segment's header and a preview (for a queue,
 its positions, roles and stream state); on a file it cannot read it prints one line to stderr
@@ -71,8 +82,8 @@ import time
 import uuid
 import zlib
 
-__all__ = ["Segment", "SegmentError", "parse_layout", "ctype_of", "dtype_of", "read_header", "validate_name",
-           "Queue", "QueueProducer", "QueueConsumer", "QueueFull", "EndOfStream", "ONE_PRODUCER", "MANY_PRODUCERS"]
+__all__ = ["Segment", "SegmentError", "SegmentLock", "parse_layout", "ctype_of", "dtype_of", "read_header",
+           "validate_name", "Queue", "QueueProducer", "QueueConsumer", "QueueFull", "EndOfStream", "ONE_PRODUCER", "MANY_PRODUCERS"]
 
 MAGIC = b"SHMKIT\x1a\n"
 BYTE_ORDER_MARK = 0x01020304
@@ -603,15 +614,17 @@ class Segment:
 
     Views and close(): close() (or leaving a with block) releases buf and data, and unmaps the
     file unless ctypes objects or numpy arrays made from this segment (or memoryviews sliced
-    from buf or data) still exist. Those keep the mapping, and stay valid, until the last of
-    them is deleted; close() never fails because of them. Accessing buf or data of a closed
-    segment raises SegmentError, and so do ctypes() and numpy()."""
+    from buf or data, or the lock get_lock() returned) still exist. Those keep the mapping,
+    and stay valid, until the last of them is deleted; close() never fails because of them.
+    Accessing buf or data of a closed segment raises SegmentError, and so do ctypes(),
+    numpy() and get_lock()."""
 
     def __init__(self, name, directory=None, readonly=False, trust_other_users=False, follow_links=False):
         self.name = validate_name(name)         # before anything touches the file system
         self.readonly = bool(readonly)
         self._mmap = None
         self._views = []
+        self._lock = None
         if directory is None:
             directory = _default_directory()
         try:
@@ -695,11 +708,23 @@ class Segment:
         arr = np.frombuffer(memoryview(self._mmap)[offset:offset + size], dtype=dtype, count=self.count)
         return arr.reshape(()) if self.kind in ("value", "struct") else arr
 
+    def get_lock(self):
+        """The segment's built-in reentrant lock, a SegmentLock: what Java takes with
+        SharedReentrantLock.of(object), as multiprocessing's Value(...).get_lock() (the same
+        object on every call). Raises SegmentError, naming the segment and why, on a read-only
+        attachment, anywhere but on x86-64, without libatomic.so.1, without a readable
+        /proc/self/stat, or for a segment of another boot, pid or time namespace (docs/locks.md §2)."""
+        self._check_open()
+        if self._lock is None:
+            self._lock = _segment_lock(self)
+        return self._lock
+
     def close(self):
         """Detaches: releases buf and data, and unmaps the file once no ctypes object, numpy
-        array or memoryview made from this segment is left (at once if there is none). Never
+        array, memoryview or lock made from this segment is left (at once if there is none). Never
         raises; calling it again does nothing. The segment itself stays for other processes."""
         mm, self._mmap = self._mmap, None
+        self._lock = None
         views, self._views = self._views, []
         for view in views:
             try:
@@ -1029,7 +1054,7 @@ def _atomics():
             _ATOMICS.append(_Atomics())
         except (OSError, AttributeError) as e:
             _ATOMICS.append("libatomic.so.1 cannot be loaded (%s); the Python standard library has no compare-and-set, "
-                            "and taking a role needs one (install libatomic1)" % e)
+                            "and taking a role or a lock needs one (install libatomic1)" % e)
     return _ATOMICS[0]
 
 
@@ -1038,6 +1063,233 @@ def _x86_64():
     semantics (x86-64's TSO), as the queue protocols need of plain struct accesses."""
     import platform
     return platform.machine().lower() in ("x86_64", "amd64") and ctypes.sizeof(ctypes.c_void_p) == 8
+
+
+# ---------------------------------------------------------------------------------------------
+# The built-in lock (docs/locks.md §3, §4, §8): Java's SharedReentrantLock.of(object), at lock area + 0x00
+
+def _holder_word():
+    """What the calling thread stores in the holder word of a lock it holds: pid << 32 | the low 32 bits
+    of its kernel thread id, threading.get_native_id() (docs/locks.md §3). A kernel thread id is unique
+    among the live threads of the pid namespace and below 2**22, so it never equals another live thread's
+    of this process; threading.get_ident() is a pthread_t address, reused as soon as its thread exits and
+    not unique in its low 32 bits. The pid keeps every thread of another process from matching."""
+    return os.getpid() << 32 | (threading.get_native_id() & _MASK32)
+
+
+class SegmentLock:
+    """The built-in reentrant lock of a segment (Segment.get_lock()): the SharedReentrantLock that Java
+    takes with SharedReentrantLock.of(object), the 32-byte owner block at the start of the header's lock
+    area (file offset 0x100). Same words, same protocol (docs/locks.md §3, §4): any thread of any JVM or
+    Python process that holds it excludes all the others.
+
+    acquire(blocking=True, timeout=-1), release(), with, locked() as threading.RLock, reentrant per
+    Python thread; release() by a thread that does not hold it raises RuntimeError naming the holder. A
+    holder whose process is certainly dead (/proc, docs/locks.md §2; "cannot tell" is alive) is taken over
+    by a waiter after owner_check_interval seconds (default 0.01, as Java's): INCONSISTENT is set, the
+    recovery counted and logged (logger "shmkit"), and acquire() returns True; is_consistent() is then
+    False until a holder repairs the data and calls mark_consistent(). acquire(blocking=False) never
+    checks a holder's liveness, as Java's tryLock().
+
+    The lock object keeps its own reference to the mapping, as ctypes views do: after Segment.close()
+    acquire() raises SegmentError, and release() still works, so that a hold is never stranded.
+    A hold belongs to its thread and process: a forked child does not inherit it.
+
+    What pure Python cannot do: an exception raised asynchronously in the main thread (KeyboardInterrupt
+    from a signal handler, which CPython runs between bytecodes) right after the owner word's CAS, or
+    between release()'s stores, leaves the word held by this live process with no thread recorded:
+    others then wait until this process exits, and take it over then. Masking signals only moves the
+    gap (CPython's own with statement has it too); waits, where Ctrl-C lands, hold nothing."""
+
+    def __init__(self, segment, atomics):
+        self.segment, self.name = segment, segment.name
+        self.owner_check_interval = 0.01
+        self._atomics = atomics
+        self._own_user = segment.private_to_user
+        self._description = "built-in lock of segment '%s'" % segment.name
+        # exports of the mapping of our own, which Segment.close() never releases: the words stay mapped
+        # while this object lives, so no thread inside acquire() or release() meets an unmapped page
+        self._words = memoryview(segment._mmap)[LOCK_AREA_OFFSET:LOCK_AREA_OFFSET + _OWNER_BLOCK_LENGTH]
+        self._anchor = ctypes.c_char.from_buffer(segment._mmap, LOCK_AREA_OFFSET)
+        self._address = ctypes.addressof(self._anchor)
+
+    def _load(self, fmt, at):
+        return fmt.unpack_from(self._words, at)[0]
+
+    def _store(self, code, at, value):
+        _put(self._words, at, code, value)
+
+    def acquire(self, blocking=True, timeout=-1):
+        """Acquires the lock (again, if this thread holds it: one more hold); True once it is held.
+        blocking=False tries once; timeout (seconds; -1 or None, as multiprocessing's, for no
+        limit) bounds the wait; either way False if not held."""
+        if timeout is None:
+            timeout = -1
+        if not blocking and timeout != -1:
+            raise ValueError("can't specify a timeout for a non-blocking call")
+        if timeout < 0 and timeout != -1:
+            raise ValueError("timeout value must be positive")
+        if self.segment.closed:
+            raise SegmentError("%s cannot be acquired: segment '%s' is closed" % (self._description, self.name), self.name)
+        key, tid = _identity().key, _holder_word()
+        atomics, owner = self._atomics, self._address + _SEM_OWNER
+        if atomics.cas8(owner, 0, key):                                 # lock: CAS owner 0 -> K
+            self._enter(tid)
+            return True
+        start = time.monotonic()
+        next_check = start + self.owner_check_interval
+        attempt = 0
+        while True:
+            current = self._load(_U64, _SEM_OWNER)
+            if current == 0:
+                if atomics.cas8(owner, 0, key):
+                    self._enter(tid)
+                    return True
+                continue
+            now = time.monotonic()
+            if current == key:
+                if self._reenter(tid):                                  # else another thread of ours holds it
+                    return True
+            elif blocking and now >= next_check:
+                next_check = now + self.owner_check_interval
+                # K | TAKING (another thread of ours taking over) and live holders are waited for
+                if not _key_alive(current, self._own_user):
+                    if atomics.cas8(owner, current, key | _TAKING):     # only one waiter wins: the dead cannot write
+                        self._take_over(current, key, tid)
+                        return True
+                    continue
+            if not blocking or (timeout >= 0 and now - start >= timeout):
+                return False
+            _idle(attempt)
+            attempt += 1
+
+    def _enter(self, tid):
+        self._store("Q", _SEM_THREAD, tid)
+        self._store("i", _SEM_HOLDS, 1)
+
+    def _reenter(self, tid):
+        """One more hold if the holder word is this thread's (the owner word is this process's key)."""
+        if self._load(_U64, _SEM_THREAD) != tid:
+            return False
+        holds = self._load(_I32, _SEM_HOLDS)
+        if holds >= 0x7FFFFFFF:
+            raise OverflowError("%s: hold count would exceed %d" % (self._description, 0x7FFFFFFF))
+        self._store("i", _SEM_HOLDS, holds + 1)
+        return True
+
+    def _take_over(self, dead, key, tid):
+        """After the CAS dead -> K | TAKING: records the take-over, then publishes K (docs/locks.md §3)."""
+        dead_holds = max(1, self._load(_I32, _SEM_HOLDS))
+        flags_at = self._address + _SEM_FLAGS
+        while True:     # one atomic step: a taker dying between two changes would leave ACTIVE clear, INCONSISTENT unset
+            flags = self._load(_I32, _SEM_FLAGS)
+            updated = (flags & ~_FLAG_ACTIVE) | _FLAG_INCONSISTENT
+            if updated == flags or self._atomics.cas4(flags_at, flags, updated):
+                break
+        recoveries = self._load(_I32, _SEM_RECOVERIES)
+        self._store("i", _SEM_RECOVERIES, recoveries + 1 if recoveries < 0x7FFFFFFF else -0x80000000)
+        dead_pid = (dead & ~_TAKING) >> 32
+        self._store("i", _SEM_DEAD_PID, dead_pid)
+        self._enter(tid)
+        self._store("Q", _SEM_OWNER, key)                               # the release store (x86-64) of K
+        import logging
+        logging.getLogger("shmkit").warning("%s: pid %d died holding %d owner hold%s; taken back by pid %d; the protected "
+                                            "data may be inconsistent", self._description, dead_pid, dead_holds,
+                                            "" if dead_holds == 1 else "s", os.getpid())
+
+    def release(self):
+        """Releases one hold; the last one frees the lock. RuntimeError if this thread does not hold it."""
+        self._check_held("release")
+        holds = self._load(_I32, _SEM_HOLDS)
+        if holds > 1:
+            self._store("i", _SEM_HOLDS, holds - 1)
+            return
+        self._store("i", _SEM_HOLDS, 0)
+        self._store("Q", _SEM_THREAD, 0)
+        self._store("Q", _SEM_OWNER, 0)                                 # the release store (x86-64)
+
+    def _is_owned(self):
+        """Whether the calling thread holds the lock (the owner word first, then the holder word)."""
+        return self._load(_U64, _SEM_OWNER) == _identity().key and self._load(_U64, _SEM_THREAD) == _holder_word()
+
+    def _check_held(self, what):
+        if not self._is_owned():
+            raise RuntimeError("cannot %s un-acquired lock: %s: %s by thread %d of pid %d, but %s"
+                               % (what, self._description, what, threading.get_native_id(), os.getpid(), self._holder()))
+
+    def _holder(self):
+        """E.g. "it is not locked", "it is held by pid 42", "it is held by thread 7 of this process"."""
+        owner = self._load(_U64, _SEM_OWNER)
+        if owner == 0:
+            return "it is not locked"
+        key = _identity().key
+        if owner == key:
+            return "it is held by thread %d of this process" % (self._load(_U64, _SEM_THREAD) & _MASK32)
+        if owner == key | _TAKING:
+            return "it is being taken over by another thread of this process"
+        pid = (owner & ~_TAKING) >> 32
+        holder = self._load(_U64, _SEM_THREAD)
+        thread = "thread %d of " % (holder & _MASK32) if holder >> 32 == pid else ""
+        return "it is held by %spid %d%s" % (thread, pid, " (taking the lock over)" if owner & _TAKING else "")
+
+    def locked(self):
+        """Whether any thread of any process holds the lock."""
+        return self._load(_U64, _SEM_OWNER) != 0
+
+    def is_consistent(self):
+        """False from the take-over of a dead holder until a holder calls mark_consistent()."""
+        return not self._load(_I32, _SEM_FLAGS) & _FLAG_INCONSISTENT
+
+    def mark_consistent(self):
+        """Declares the protected data repaired; only the holding thread may. RuntimeError otherwise."""
+        self._check_held("mark consistent")
+        self._store("i", _SEM_FLAGS, self._load(_I32, _SEM_FLAGS) & ~_FLAG_INCONSISTENT)
+
+    def recoveries(self):
+        """How many times a dead process's hold was taken back, by any process."""
+        return self._load(_I32, _SEM_RECOVERIES)
+
+    def last_dead_pid(self):
+        """The pid of the latest process that died holding the lock, or 0."""
+        return self._load(_I32, _SEM_DEAD_PID) & _MASK32
+
+    def __enter__(self):
+        return self.acquire()
+
+    def __exit__(self, exc_type, exc, tb):
+        self.release()
+        return False
+
+    def __repr__(self):
+        state = self._holder()
+        return "<SegmentLock %s: %s%s>" % (self._description, "free" if state.startswith("it is not") else state[6:],
+                                           "" if self.is_consistent() else ", inconsistent")
+
+
+def _segment_lock(segment):
+    """A SegmentLock of segment, after checking that this process may take part in its words."""
+    def refuse(why):
+        return SegmentError("built-in lock of segment '%s': %s" % (segment.name, why), segment.name)
+
+    if segment.readonly:
+        raise refuse("the segment is attached read-only, and taking a lock writes its words (attach without "
+                     "readonly=True)")
+    if not _x86_64():
+        import platform
+        raise refuse("shmkit.py takes part in lock words only on x86-64, where aligned loads and stores are acquire "
+                     "and release; on %s a store inside the lock could be seen after the release (docs/messaging.md §7)"
+                     % platform.machine())
+    atomics = _atomics()
+    if isinstance(atomics, str):
+        raise refuse(atomics)
+    try:
+        _identity()
+    except SegmentError as e:
+        raise refuse("this process cannot name itself in a lock word: %s" % e) from None
+    refusal = _host_view_refusal(segment)
+    if refusal:
+        raise refuse("refusing to take part in the lock: " + refusal)
+    return SegmentLock(segment, atomics)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -1059,8 +1311,9 @@ _UNBLOCKED, _ATTACHES, _END_OF_STREAM_AT, _CLAIM_TAKEOVERS = 0x400, 0x408, 0x410
 _RING = 0x500
 # a record in the ring
 _HEADER = 16
-# a semaphore's words (docs/locks.md §3, §6)
+# the owner block every lock starts with (docs/locks.md §3), then a semaphore's words (§6)
 _SEM_OWNER, _SEM_THREAD, _SEM_HOLDS, _SEM_FLAGS, _SEM_RECOVERIES, _SEM_DEAD_PID = 0x00, 0x08, 0x10, 0x14, 0x18, 0x1C
+_OWNER_BLOCK_LENGTH = 0x20
 _SEM_PERMITS, _SEM_SLOTS, _SEM_SLOT_COUNT = 0x20, 0x40, 32
 _FLAG_INCONSISTENT, _FLAG_ACTIVE = 1, 2
 # Words are read and written with these on aligned offsets. On little-endian machines CPython's
@@ -1226,7 +1479,7 @@ class _Role:
             attempt += 1
 
     def _enter(self):
-        self._store(_U64, _SEM_THREAD, os.getpid() << 32 | (threading.get_native_id() & _MASK32))
+        self._store(_U64, _SEM_THREAD, _holder_word())
         self._store(_I32, _SEM_HOLDS, 1)
 
     def _release_word(self):

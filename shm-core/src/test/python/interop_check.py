@@ -481,8 +481,21 @@ def docstring(directory, _pid):
     check(seg.closed, "the with block left the segment attached")
     check(mapped(path), "the views of the example lost their memory")
     check([p.x for p in namespace["points"]] == [1, 25, 4], [p.x for p in namespace["points"]])
+    p = namespace["p"]                       # the example's loop variable, a view into the last point
+    check((p.x, p.y) == (4, 9), "p after the with block: %s" % ((p.x, p.y),))
+    seg.close()                              # closing again, the example's views alive: nothing happens
+    seg.close()
+    check(seg.closed and mapped(path) and (p.x, p.y) == (4, 9), "p after closing again: %s" % ((p.x, p.y),))
+    # the version that once failed: the loop variable outlives the deleted array when the block closes
+    with shmkit.Segment("points", directory) as again:
+        pts = again.ctypes()
+        for q in pts:
+            pass
+        del pts
+    again.close()
+    check((q.x, q.y) == (4, 9), "q after the block: %s" % ((q.x, q.y),))
     namespace.clear()
-    del seg
+    del seg, p, q, again
     check(not mapped(path), "still mapped after the example's views were deleted: %s" % mapped(path))
     check(not problems, problems)
     print("docstring ok")

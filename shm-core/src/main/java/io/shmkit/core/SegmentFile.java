@@ -84,6 +84,11 @@ final class SegmentFile {
             return createNamed(directory, name, spec, initializer);
         }
         SegmentNames.validate(name);
+        if (name.length() > SegmentNames.MAX_LENGTH - TEMPORARY_SUFFIX) {
+            throw new IllegalArgumentException("segment name '" + name + "' is too long for a temporary segment: "
+                    + name.length() + " characters, and the unique suffix takes " + TEMPORARY_SUFFIX + " of the "
+                    + SegmentNames.MAX_LENGTH + " allowed");
+        }
         for (int attempt = 0; ; attempt++) {
             String unique = name + "-" + HexFormat.of().toHexDigits(RANDOM.nextLong()).substring(4);
             try {
@@ -99,6 +104,8 @@ final class SegmentFile {
     }
 
     /** The segments of this JVM to unlink when they are closed or when the JVM exits. */
+    /** {@code -} and 12 hex digits. */
+    private static final int TEMPORARY_SUFFIX = 13;
     private static final Set<SegmentFile> TEMPORARIES = ConcurrentHashMap.newKeySet();
     private static final AtomicBoolean EXIT_HOOK = new AtomicBoolean();
     private volatile boolean temporary;
@@ -107,8 +114,7 @@ final class SegmentFile {
         temporary = true;
         TEMPORARIES.add(this);
         if (EXIT_HOOK.compareAndSet(false, true)) {
-            Runtime.getRuntime().addShutdownHook(new Thread(() -> TEMPORARIES.forEach(SegmentFile::unlinkIfSame),
-                    "shmkit: unlink temporary segments"));
+            ShutdownSequence.unlinkTemporariesWith(() -> TEMPORARIES.forEach(SegmentFile::unlinkIfSame));
         }
     }
 

@@ -108,14 +108,9 @@ public sealed interface StructField {
          * @return the new value
          */
         public boolean update(SharedStructBase<?> structs, long index, Operator operator) {
-            try {
-                long at = at(structs, index);
-                boolean value = operator.apply(structs.data.get(ValueLayout.JAVA_BOOLEAN, at));
-                structs.data.set(ValueLayout.JAVA_BOOLEAN, at, value);
-                return value;
-            } catch (RuntimeException e) {
-                throw structs.file.failure(e);
-            }
+            boolean value = operator.apply(get(structs, index)); // what the operator throws is its own, not the segment's
+            set(structs, index, value);
+            return value;
         }
 
         /** What {@link #update} applies: a function of a {@code boolean}. */
@@ -195,14 +190,9 @@ public sealed interface StructField {
          * @return the new value
          */
         public byte update(SharedStructBase<?> structs, long index, Operator operator) {
-            try {
-                long at = at(structs, index);
-                byte value = operator.apply(structs.data.get(ValueLayout.JAVA_BYTE, at));
-                structs.data.set(ValueLayout.JAVA_BYTE, at, value);
-                return value;
-            } catch (RuntimeException e) {
-                throw structs.file.failure(e);
-            }
+            byte value = operator.apply(get(structs, index)); // what the operator throws is its own, not the segment's
+            set(structs, index, value);
+            return value;
         }
 
         /** What {@link #update} applies: a function of a {@code byte}. */
@@ -282,14 +272,9 @@ public sealed interface StructField {
          * @return the new value
          */
         public short update(SharedStructBase<?> structs, long index, Operator operator) {
-            try {
-                long at = at(structs, index);
-                short value = operator.apply(structs.data.get(ValueLayout.JAVA_SHORT, at));
-                structs.data.set(ValueLayout.JAVA_SHORT, at, value);
-                return value;
-            } catch (RuntimeException e) {
-                throw structs.file.failure(e);
-            }
+            short value = operator.apply(get(structs, index)); // what the operator throws is its own, not the segment's
+            set(structs, index, value);
+            return value;
         }
 
         /** What {@link #update} applies: a function of a {@code short}. */
@@ -369,14 +354,9 @@ public sealed interface StructField {
          * @return the new value
          */
         public char update(SharedStructBase<?> structs, long index, Operator operator) {
-            try {
-                long at = at(structs, index);
-                char value = operator.apply(structs.data.get(ValueLayout.JAVA_CHAR, at));
-                structs.data.set(ValueLayout.JAVA_CHAR, at, value);
-                return value;
-            } catch (RuntimeException e) {
-                throw structs.file.failure(e);
-            }
+            char value = operator.apply(get(structs, index)); // what the operator throws is its own, not the segment's
+            set(structs, index, value);
+            return value;
         }
 
         /** What {@link #update} applies: a function of a {@code char}. */
@@ -458,14 +438,9 @@ public sealed interface StructField {
          * @return the new value
          */
         public int update(SharedStructBase<?> structs, long index, Operator operator) {
-            try {
-                long at = at(structs, index);
-                int value = operator.apply(structs.data.get(ValueLayout.JAVA_INT, at));
-                structs.data.set(ValueLayout.JAVA_INT, at, value);
-                return value;
-            } catch (RuntimeException e) {
-                throw structs.file.failure(e);
-            }
+            int value = operator.apply(get(structs, index)); // what the operator throws is its own, not the segment's
+            set(structs, index, value);
+            return value;
         }
 
         /** What {@link #update} applies: a function of a {@code int}. */
@@ -583,14 +558,9 @@ public sealed interface StructField {
          * @return the new value
          */
         public long update(SharedStructBase<?> structs, long index, Operator operator) {
-            try {
-                long at = at(structs, index);
-                long value = operator.apply(structs.data.get(ValueLayout.JAVA_LONG, at));
-                structs.data.set(ValueLayout.JAVA_LONG, at, value);
-                return value;
-            } catch (RuntimeException e) {
-                throw structs.file.failure(e);
-            }
+            long value = operator.apply(get(structs, index)); // what the operator throws is its own, not the segment's
+            set(structs, index, value);
+            return value;
         }
 
         /** What {@link #update} applies: a function of a {@code long}. */
@@ -706,14 +676,9 @@ public sealed interface StructField {
          * @return the new value
          */
         public float update(SharedStructBase<?> structs, long index, Operator operator) {
-            try {
-                long at = at(structs, index);
-                float value = operator.apply(structs.data.get(ValueLayout.JAVA_FLOAT, at));
-                structs.data.set(ValueLayout.JAVA_FLOAT, at, value);
-                return value;
-            } catch (RuntimeException e) {
-                throw structs.file.failure(e);
-            }
+            float value = operator.apply(get(structs, index)); // what the operator throws is its own, not the segment's
+            set(structs, index, value);
+            return value;
         }
 
         /** What {@link #update} applies: a function of a {@code float}. */
@@ -793,14 +758,9 @@ public sealed interface StructField {
          * @return the new value
          */
         public double update(SharedStructBase<?> structs, long index, Operator operator) {
-            try {
-                long at = at(structs, index);
-                double value = operator.apply(structs.data.get(ValueLayout.JAVA_DOUBLE, at));
-                structs.data.set(ValueLayout.JAVA_DOUBLE, at, value);
-                return value;
-            } catch (RuntimeException e) {
-                throw structs.file.failure(e);
-            }
+            double value = operator.apply(get(structs, index)); // what the operator throws is its own, not the segment's
+            set(structs, index, value);
+            return value;
         }
 
         /** What {@link #update} applies: a function of a {@code double}. */

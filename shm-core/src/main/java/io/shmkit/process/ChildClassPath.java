@@ -36,17 +36,27 @@ final class ChildClassPath {
     static String forClass(Class<?> type) {
         String classPath = System.getProperty("java.class.path", "");
         if (loadableFromClassPath(type)) {
-            return classPath;
+            // a child of a source program may still need the program's classes (a record it is handed)
+            String program = System.getProperty("jdk.launcher.sourcefile");
+            if (program == null || !Files.isRegularFile(Path.of(program))) {
+                return classPath;
+            }
+            return withCompiled(Path.of(program), classPath);
         }
         Path source = sourceFile(type);
         if (source != null) {
-            Path compiled = COMPILED.computeIfAbsent(source, s -> compile(s, classPath));
-            return classPath.isEmpty() ? compiled.toString() : compiled + File.pathSeparator + classPath;
+            return withCompiled(source, classPath);
         }
         throw new IllegalStateException("a child JVM cannot load " + type.getName() + ": it was loaded by "
                 + type.getClassLoader() + ", not from this JVM's class path (" + classPath + "); put it on the class"
                 + " path (compile it, or run the program as 'java -cp JARS Program.java', whose classes shmkit"
-                + " recompiles for the child)");
+                + " recompiles for the child, as the file is when the first child starts)");
+    }
+
+    /** {@code classPath} with the classes of {@code source}, compiled once per JVM, in front. */
+    private static String withCompiled(Path source, String classPath) {
+        Path compiled = COMPILED.computeIfAbsent(source, s -> compile(s, classPath));
+        return classPath.isEmpty() ? compiled.toString() : compiled + File.pathSeparator + classPath;
     }
 
     /** For a class named by string: it must be on the class path. */
@@ -108,12 +118,13 @@ final class ChildClassPath {
         }
         Runtime.getRuntime().addShutdownHook(new Thread(() -> deleteTree(out), "shmkit: delete " + out));
         List<String> options = new ArrayList<>(List.of("-d", out.toString(), "-proc:none", "-nowarn", "-Xlint:none",
-                "-implicit:class", "-sourcepath", source.toAbsolutePath().getParent().toString()));
+                "-implicit:class", "-sourcepath", sourceRoot(source).toString()));
         if (!classPath.isEmpty()) {
             options.addAll(List.of("-cp", classPath));
         }
+        options.addAll(InheritedJvmOptions.forCompiler()); // as the source launcher hands them to its compiler
         if (InheritedJvmOptions.previewEnabled()) {
-            options.addAll(List.of("--enable-preview", "--release", Integer.toString(Runtime.version().feature())));
+            options.addAll(List.of("--release", Integer.toString(Runtime.version().feature())));
         }
         options.add(source.toString());
         ByteArrayOutputStream messages = new ByteArrayOutputStream();
@@ -123,6 +134,60 @@ final class ChildClassPath {
             throw new IllegalStateException("cannot compile " + source + " for a child JVM:\n" + messages.toString(java.nio.charset.StandardCharsets.UTF_8));
         }
         return out;
+    }
+
+    private static final java.util.regex.Pattern PACKAGE = java.util.regex.Pattern.compile(
+            "^\\s*package\\s+([\\p{javaJavaIdentifierPart}.]+)\\s*;", java.util.regex.Pattern.MULTILINE);
+
+    /**
+     * The directory that holds the program's package tree, as the source launcher takes it: the
+     * file's directory, one level up per component of its package, so that the other files of a
+     * multi-file program are found.
+     */
+    static Path sourceRoot(Path source) {
+        Path root = source.toAbsolutePath().getParent();
+        try {
+            var m = PACKAGE.matcher(Files.readString(source));
+            if (m.find()) {
+                for (int i = m.group(1).split("\\.").length; i > 0 && root.getParent() != null; i--) {
+                    root = root.getParent();
+                }
+            }
+        } catch (IOException | UncheckedIOException e) {
+            // javac reports the unreadable file
+        }
+        return root;
+    }
+
+    /**
+     * Checks that a child can load every class among {@code values}: record classes, deeply, and
+     * the record types of shmkit objects.
+     *
+     * @throws IllegalStateException naming the first it could not, and what to do
+     */
+    static void checkLoadable(Iterable<?> values) {
+        for (Object v : values) {
+            if (v instanceof Record r) {
+                forClass(r.getClass());
+                for (var c : r.getClass().getRecordComponents()) {
+                    try {
+                        c.getAccessor().setAccessible(true);
+                        checkLoadable(java.util.Collections.singletonList(c.getAccessor().invoke(r)));
+                    } catch (ReflectiveOperationException | RuntimeException e) {
+                        // ValueCodec reports a component it cannot read
+                    }
+                }
+            } else if (v instanceof io.shmkit.core.Attachable a) {
+                try {
+                    Class<?> type = a.attachment().recordType();
+                    if (type != null) {
+                        forClass(type);
+                    }
+                } catch (IllegalStateException notByName) {
+                    // ValueCodec refuses it, saying why
+                }
+            }
+        }
     }
 
     private static void deleteTree(Path root) {

@@ -78,11 +78,53 @@ public final class JvmProcess implements AutoCloseable {
     private final Output output;
     private final KeptOutput kept;
     private final List<Thread> readers = new ArrayList<>();
+    private final boolean daemon;
+    /** Whether the caller has seen how the child ended (a join that returned it, exitCode()): not reported again at exit. */
+    private volatile boolean observed;
 
-    private JvmProcess(Process process, String description, Output output) {
+    /** Children not yet closed: joined (or, daemons, killed) when this JVM exits. */
+    private static final java.util.Set<JvmProcess> LIVE = java.util.concurrent.ConcurrentHashMap.newKeySet();
+    /** How long a join waits for the child's output pipes to drain once it has exited. */
+    private static final Duration PUMP_GRACE = Duration.ofSeconds(2);
+
+    static {
+        io.shmkit.core.ShutdownSequence.beforeUnlinkingTemporaries(JvmProcess::atExit);
+    }
+
+    /**
+     * At exit, as Python does: a daemon child is killed; any other is waited for (saying so), and
+     * one that failed without anyone looking is reported with its last output, so that no
+     * failure is silent and no temporary segment is unlinked under a child still using it.
+     */
+    private static void atExit() {
+        for (JvmProcess child : LIVE) {
+            if (child.daemon) {
+                child.process.destroyForcibly();
+                continue;
+            }
+            boolean seen = child.observed;
+            try {
+                if (child.process.isAlive()) {
+                    System.err.println("shmkit: waiting for " + child.description + " to exit (a child is joined at exit,"
+                            + " as in Python; Builder.daemon() makes one that is killed instead)");
+                }
+                child.join();
+                if (!seen && child.process.exitValue() != 0) {
+                    System.err.println("shmkit: " + child.failure(child.describeExit(child.process.exitValue()),
+                            child.process.exitValue()).getMessage());
+                }
+            } catch (InterruptedException e) {
+                return;
+            }
+        }
+    }
+
+    private JvmProcess(Process process, String description, Output output, boolean daemon) {
         this.process = process;
         this.description = description;
         this.output = output;
+        this.daemon = daemon;
+        LIVE.add(this);
         if (output == Output.INHERIT) {
             kept = null;
         } else {
@@ -116,8 +158,9 @@ public final class JvmProcess implements AutoCloseable {
      *         to another JVM, naming it
      */
     public static Builder target(Class<?> owner, String method, Object... args) {
-        List<Object> values = Arrays.asList(args.clone());
+        List<Object> values = Arrays.asList(Objects.requireNonNull(args, "args").clone());
         TargetMethod.resolve(owner, method, values);
+        ChildClassPath.checkLoadable(values);
         byte[] encoded = ValueCodec.encodeAll(values);
         String argument = Base64.getEncoder().encodeToString(encoded);
         if (argument.length() > MAX_ARGUMENT) {
@@ -199,11 +242,11 @@ public final class JvmProcess implements AutoCloseable {
      * @return whether it exited
      */
     public boolean join(Duration timeout) throws InterruptedException {
-        boolean exited = process.waitFor(timeout.toNanos(), TimeUnit.NANOSECONDS);
+        boolean exited = process.waitFor(saturatedNanos(timeout), TimeUnit.NANOSECONDS);
         if (exited) {
-            for (Thread reader : readers) {
-                reader.join(timeout.toMillis() + 1); // the pipe drains right after exit
-            }
+            awaitOutput();
+            observed = true;
+            LIVE.remove(this);
         }
         return exited;
     }
@@ -211,9 +254,9 @@ public final class JvmProcess implements AutoCloseable {
     /** Waits for the child to exit, however long it takes (Python's {@code join()}). */
     public void join() throws InterruptedException {
         process.waitFor();
-        for (Thread reader : readers) {
-            reader.join();
-        }
+        awaitOutput();
+        observed = true;
+        LIVE.remove(this);
     }
 
     /**
@@ -229,9 +272,26 @@ public final class JvmProcess implements AutoCloseable {
         }
         int code = process.exitValue();
         if (code != 0) {
-            throw failure(exitSignal().isPresent()
-                    ? "was killed by signal " + exitSignal().getAsInt() + " (exit code " + code + ")"
-                    : "exited with " + code, code);
+            throw failure(describeExit(code), code);
+        }
+    }
+
+    /**
+     * The pipes drain right after the child exits, unless a process it started still holds
+     * them: that is waited for only briefly, and its later output is not kept.
+     */
+    private void awaitOutput() throws InterruptedException {
+        long deadline = System.nanoTime() + PUMP_GRACE.toNanos();
+        for (Thread reader : readers) {
+            reader.join(Math.max(1, (deadline - System.nanoTime()) / 1_000_000));
+        }
+    }
+
+    private static long saturatedNanos(Duration d) {
+        try {
+            return d.toNanos();
+        } catch (ArithmeticException tooLong) {
+            return Long.MAX_VALUE;
         }
     }
 
@@ -242,6 +302,11 @@ public final class JvmProcess implements AutoCloseable {
      */
     public void joinChecked() throws InterruptedException {
         joinChecked(FOREVER);
+    }
+
+    private String describeExit(int code) {
+        return code > 128 && code <= 128 + 64 ? "was killed by signal " + (code - 128) + " (exit code " + code + ")"
+                : "exited with " + code;
     }
 
     private ChildProcessException failure(String what, int code) {
@@ -262,6 +327,7 @@ public final class JvmProcess implements AutoCloseable {
         if (process.isAlive()) {
             throw new IllegalStateException(description + " is still running");
         }
+        observed = true;
         return process.exitValue();
     }
 
@@ -317,6 +383,7 @@ public final class JvmProcess implements AutoCloseable {
     /** Kills the child if it is still running and waits for it to go. */
     @Override
     public void close() {
+        LIVE.remove(this);
         if (process.isAlive()) {
             process.destroyForcibly();
             try {
@@ -347,6 +414,7 @@ public final class JvmProcess implements AutoCloseable {
         private final Map<String, String> environment = new LinkedHashMap<>();
         private Output output = Output.TEE;
         private boolean inheritOptions = true;
+        private boolean daemon;
         private String targetDescription;
 
         private Builder(Class<?> mainType, String mainClass) {
@@ -379,6 +447,15 @@ public final class JvmProcess implements AutoCloseable {
          */
         public Builder inheritJvmOptions(boolean inherit) {
             inheritOptions = inherit;
+            return this;
+        }
+
+        /**
+         * Makes a daemon child, as Python's {@code daemon=True}: killed when this JVM exits, where
+         * any other child still running is waited for.
+         */
+        public Builder daemon() {
+            daemon = true;
             return this;
         }
 
@@ -473,6 +550,10 @@ public final class JvmProcess implements AutoCloseable {
          */
         public JvmProcess start() {
             ProcessBuilder pb = new ProcessBuilder(command());
+            if (inheritOptions) {
+                // their options are among the inherited ones already (filtered): passing both would apply them twice
+                pb.environment().keySet().removeAll(InheritedJvmOptions.ENVIRONMENT_OPTIONS);
+            }
             pb.environment().putAll(environment);
             switch (output) {
                 case CAPTURE -> pb.redirectErrorStream(true);
@@ -485,7 +566,7 @@ public final class JvmProcess implements AutoCloseable {
                 if (output != Output.INHERIT) {
                     p.getOutputStream().close(); // the child reads no stdin
                 }
-                return new JvmProcess(p, "child JVM " + what + " (pid " + p.pid() + ")", output);
+                return new JvmProcess(p, "child JVM " + what + " (pid " + p.pid() + ")", output, daemon);
             } catch (IOException e) {
                 throw new UncheckedIOException("cannot start a JVM for " + what, e);
             }

@@ -26,7 +26,10 @@ final class TargetMethod {
     }
 
     /**
-     * The one static method of {@code owner} named {@code name} that accepts {@code args}.
+     * The static method of {@code owner} (or a superclass, unless hidden or private there) named
+     * {@code name} that accepts {@code args}, the most specific one as javac would choose
+     * ({@code f(int)} over {@code f(long)} for an {@code Integer}); a varargs method takes its
+     * array as one argument.
      *
      * @throws IllegalArgumentException naming the candidates when there is none or more than one
      */
@@ -34,14 +37,19 @@ final class TargetMethod {
         List<Method> named = new ArrayList<>();
         for (Class<?> c = owner; c != null && c != Object.class; c = c.getSuperclass()) {
             for (Method m : c.getDeclaredMethods()) {
-                if (m.getName().equals(name) && Modifier.isStatic(m.getModifiers()) && !m.isSynthetic()) {
+                boolean inherited = c == owner || !Modifier.isPrivate(m.getModifiers());
+                boolean hidden = named.stream().anyMatch(n -> Arrays.equals(n.getParameterTypes(), m.getParameterTypes()));
+                if (m.getName().equals(name) && Modifier.isStatic(m.getModifiers()) && !m.isSynthetic() && inherited && !hidden) {
                     named.add(m);
                 }
             }
         }
         List<Method> fitting = named.stream().filter(m -> accepts(m, args)).toList();
-        if (fitting.size() == 1) {
-            Method m = fitting.getFirst();
+        // as javac chooses: the one whose parameters are each at least as specific as every other's
+        List<Method> best = fitting.stream()
+                .filter(m -> fitting.stream().allMatch(n -> n == m || moreSpecific(m, n))).toList();
+        if (best.size() == 1) {
+            Method m = best.getFirst();
             try {
                 m.setAccessible(true);
             } catch (RuntimeException e) {
@@ -70,6 +78,22 @@ final class TargetMethod {
                     return false;
                 }
             } else if (a != null && !p.isInstance(a)) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** Whether every parameter of {@code m} converts to {@code n}'s (a subtype, or a primitive that widens). */
+    private static boolean moreSpecific(Method m, Method n) {
+        Class<?>[] a = m.getParameterTypes();
+        Class<?>[] b = n.getParameterTypes();
+        for (int i = 0; i < a.length; i++) {
+            boolean ok = a[i] == b[i]
+                    || (a[i].isPrimitive() && b[i].isPrimitive() && WIDENS_TO.getOrDefault(BOXES.get(a[i]), List.of()).contains(b[i]))
+                    || (a[i].isPrimitive() && !b[i].isPrimitive() && b[i].isAssignableFrom(BOXES.get(a[i])))
+                    || (!a[i].isPrimitive() && !b[i].isPrimitive() && b[i].isAssignableFrom(a[i]));
+            if (!ok) {
                 return false;
             }
         }

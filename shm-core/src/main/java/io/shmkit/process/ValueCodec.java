@@ -94,6 +94,11 @@ public final class ValueCodec {
      * @throws IllegalArgumentException if the bytes are not a value of this form
      */
     public static Object decode(byte[] encoded, ClassLoader loader, List<AutoCloseable> attached) {
+        return decode(encoded, loader, Attacher.openingInto(attached));
+    }
+
+    /** Decodes what {@link #encode} made, attaching shmkit objects through {@code attacher}. */
+    public static Object decode(byte[] encoded, ClassLoader loader, Attacher attached) {
         try (DataInputStream in = new DataInputStream(new ByteArrayInputStream(encoded))) {
             return read(in, loader, attached);
         } catch (IOException e) {
@@ -103,6 +108,11 @@ public final class ValueCodec {
 
     /** Decodes what {@link #encodeAll} made; see {@link #decode}. */
     public static List<Object> decodeAll(byte[] encoded, ClassLoader loader, List<AutoCloseable> attached) {
+        return decodeAll(encoded, loader, Attacher.openingInto(attached));
+    }
+
+    /** Decodes what {@link #encodeAll} made, attaching shmkit objects through {@code attacher}. */
+    public static List<Object> decodeAll(byte[] encoded, ClassLoader loader, Attacher attached) {
         try (DataInputStream in = new DataInputStream(new ByteArrayInputStream(encoded))) {
             int n = in.readInt();
             if (n < 0 || n > encoded.length) {
@@ -118,6 +128,24 @@ public final class ValueCodec {
         }
     }
 
+    /**
+     * Writes one value to {@code out}, for messages that carry values among other fields.
+     *
+     * @throws IllegalArgumentException naming {@code what} if the value cannot cross
+     */
+    public static void writeValue(DataOutputStream out, Object value, String what) throws IOException {
+        write(out, value, what);
+    }
+
+    /**
+     * Reads one value that {@link #writeValue} wrote.
+     *
+     * @throws IOException if the bytes are not a value of this form
+     */
+    public static Object readValue(DataInputStream in, ClassLoader loader, Attacher attacher) throws IOException {
+        return read(in, loader, attacher);
+    }
+
     private static void write(DataOutputStream out, Object value, String what) throws IOException {
         switch (value) {
             case null -> out.writeByte('N');
@@ -127,8 +155,8 @@ public final class ValueCodec {
             case Character v -> { out.writeByte('C'); out.writeChar(v); }
             case Integer v -> { out.writeByte('I'); out.writeInt(v); }
             case Long v -> { out.writeByte('J'); out.writeLong(v); }
-            case Float v -> { out.writeByte('F'); out.writeFloat(v); }
-            case Double v -> { out.writeByte('D'); out.writeDouble(v); }
+            case Float v -> { out.writeByte('F'); out.writeInt(Float.floatToRawIntBits(v)); }
+            case Double v -> { out.writeByte('D'); out.writeLong(Double.doubleToRawLongBits(v)); }
             case String v -> { out.writeByte('T'); writeString(out, v); }
             case byte[] v -> { out.writeByte('b'); out.writeInt(v.length); out.write(v); }
             case int[] v -> {
@@ -187,7 +215,7 @@ public final class ValueCodec {
         }
     }
 
-    private static Object read(DataInputStream in, ClassLoader loader, List<AutoCloseable> attached) throws IOException {
+    private static Object read(DataInputStream in, ClassLoader loader, Attacher attached) throws IOException {
         int tag = in.readUnsignedByte();
         return switch (tag) {
             case 'N' -> null;
@@ -197,8 +225,8 @@ public final class ValueCodec {
             case 'C' -> in.readChar();
             case 'I' -> in.readInt();
             case 'J' -> in.readLong();
-            case 'F' -> in.readFloat();
-            case 'D' -> in.readDouble();
+            case 'F' -> Float.intBitsToFloat(in.readInt());
+            case 'D' -> Double.longBitsToDouble(in.readLong());
             case 'T' -> readString(in);
             case 'b' -> in.readNBytes(length(in));
             case 'i' -> {
@@ -223,7 +251,7 @@ public final class ValueCodec {
         };
     }
 
-    private static Object readRecord(DataInputStream in, ClassLoader loader, List<AutoCloseable> attached) throws IOException {
+    private static Object readRecord(DataInputStream in, ClassLoader loader, Attacher attached) throws IOException {
         Class<?> type = load(readString(in), loader);
         if (!type.isRecord()) {
             throw new IOException(type.getName() + " is not a record");
@@ -251,33 +279,76 @@ public final class ValueCodec {
         }
     }
 
-    private static Object attach(DataInputStream in, ClassLoader loader, List<AutoCloseable> attached) throws IOException {
+    private static Object attach(DataInputStream in, ClassLoader loader, Attacher attacher) throws IOException {
         Class<?> type = load(readString(in), loader);
         SegmentDirectory dir = readDirectory(in);
         String name = readString(in);
         String recordType = readString(in);
-        Object opened;
+        Class<?> record = recordType.isEmpty() ? null : load(recordType, loader);
+        if (record != null && !record.isRecord()) {
+            throw new IOException(recordType + " is not a record");
+        }
+        if (!Attachable.class.isAssignableFrom(type)) {
+            throw new IOException(type.getName() + " is not a shmkit object (Attachable)");
+        }
+        @SuppressWarnings("unchecked")
+        Class<? extends Record> recordClass = (Class<? extends Record>) record;
+        return attacher.attach(type, new Attachable.Ref(dir, name, recordClass));
+    }
+
+    /** How a decoder attaches the shmkit objects it meets. */
+    @FunctionalInterface
+    public interface Attacher {
+        /**
+         * Returns the object of class {@code type} at {@code ref}: attached now, or one attached
+         * before and kept (a pool worker keeps its attachments).
+         */
+        Object attach(Class<?> type, Attachable.Ref ref);
+
+        /** Attaches every object anew with {@link #open} and adds it to {@code opened}, for the caller to close. */
+        static Attacher openingInto(List<AutoCloseable> opened) {
+            return (type, ref) -> {
+                Object o = open(type, ref);
+                if (o instanceof AutoCloseable c) {
+                    opened.add(c);
+                }
+                return o;
+            };
+        }
+    }
+
+    /**
+     * Attaches the object of class {@code type} at {@code ref} with the class's static
+     * {@code open(SegmentDirectory, String)}, or {@code open(SegmentDirectory, String, Class)} when
+     * the ref names a record type.
+     *
+     * @throws IllegalArgumentException if {@code type} is not an {@link Attachable} with such a method
+     * @throws RuntimeException         what {@code open} throws, naming the segment
+     */
+    public static Object open(Class<?> type, Attachable.Ref ref) {
+        if (!Attachable.class.isAssignableFrom(type)) {
+            throw new IllegalArgumentException(type.getName() + " is not a shmkit object (Attachable)");
+        }
+        boolean typed = ref.recordType() != null;
         try {
-            Method open = recordType.isEmpty()
-                    ? type.getMethod("open", SegmentDirectory.class, String.class)
-                    : type.getMethod("open", SegmentDirectory.class, String.class, Class.class);
-            if (!Modifier.isStatic(open.getModifiers())) {
-                throw new NoSuchMethodException("open is not static");
+            Method open = typed
+                    ? type.getMethod("open", SegmentDirectory.class, String.class, Class.class)
+                    : type.getMethod("open", SegmentDirectory.class, String.class);
+            if (!Modifier.isStatic(open.getModifiers()) || !type.isAssignableFrom(open.getReturnType())) {
+                throw new NoSuchMethodException("open is not a static factory of " + type.getName());
             }
-            opened = recordType.isEmpty() ? open.invoke(null, dir, name) : open.invoke(null, dir, name, load(recordType, loader));
+            return typed ? open.invoke(null, ref.directory(), ref.name(), ref.recordType())
+                    : open.invoke(null, ref.directory(), ref.name());
         } catch (InvocationTargetException e) {
             if (e.getCause() instanceof RuntimeException r) {
                 throw r; // the segment's own error, naming it
             }
-            throw new IllegalArgumentException("cannot attach " + type.getSimpleName() + " '" + name + "': " + e.getCause(), e.getCause());
+            throw new IllegalArgumentException("cannot attach " + type.getSimpleName() + " '" + ref.name() + "': "
+                    + e.getCause(), e.getCause());
         } catch (ReflectiveOperationException e) {
             throw new IllegalArgumentException(type.getName() + " has no public static open(SegmentDirectory, String"
-                    + (recordType.isEmpty() ? "" : ", Class") + "): it cannot be attached by name", e);
+                    + (typed ? ", Class" : "") + "): it cannot be attached by name", e);
         }
-        if (opened instanceof AutoCloseable c) {
-            attached.add(c);
-        }
-        return opened;
     }
 
     private static void writeDirectory(DataOutputStream out, SegmentDirectory dir) throws IOException {
@@ -338,6 +409,9 @@ public final class ValueCodec {
             case Attachable a -> a.getClass().getSimpleName() + " '" + nameOf(a) + "'";
             case String s -> '"' + (s.length() > 40 ? s.substring(0, 40) + "..." : s) + '"';
             case byte[] b -> "byte[" + b.length + "]";
+            case int[] a -> "int[" + a.length + "]";
+            case long[] a -> "long[" + a.length + "]";
+            case double[] a -> "double[" + a.length + "]";
             default -> Objects.toString(value).length() > 60 ? value.getClass().getSimpleName() : value.toString();
         };
     }

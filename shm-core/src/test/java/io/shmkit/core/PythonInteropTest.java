@@ -453,9 +453,12 @@ class PythonInteropTest extends SegmentTestSupport {
     }
 
     /**
-     * The example in shmkit's module docstring, run as written (with /dev/shm standing for this
-     * test's directory) against a Java-made Point array: squares x in place, leaves the with
-     * block without error although its views are still alive, and unmaps once they are deleted.
+     * The example in shmkit's module docstring, taken from {@code shmkit.__doc__} and run as written
+     * (with /dev/shm standing for this test's directory) against a Java-made Point array: squares x
+     * in place, leaves the with block without error although its views are still alive, its loop
+     * variable p still reads the last point after the block, closing again raises nothing, and the
+     * mapping goes once the views are deleted. Also the variant that once made close() raise
+     * "cannot close exported pointers exist": the array deleted inside the block, its loop variable not.
      */
     @Test
     void moduleDocstringExampleRunsAsWritten() throws Exception {

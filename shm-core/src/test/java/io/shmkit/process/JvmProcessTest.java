@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.shmkit.core.SegmentDirectory;
 import io.shmkit.core.SegmentTestSupport;
 import io.shmkit.core.SharedLong;
 import io.shmkit.core.SharedLongArray;
@@ -191,6 +192,114 @@ class JvmProcessTest extends SegmentTestSupport {
         } finally {
             deleteRecursively(program);
         }
+    }
+
+    /** Starts a thread that writes after a while, and returns at once. */
+    static void laterInAThread(SharedLong value, boolean fail) {
+        Thread.ofPlatform().start(() -> {
+            try {
+                Thread.sleep(300);
+            } catch (InterruptedException e) {
+                return;
+            }
+            if (fail) {
+                throw new IllegalStateException("the thread failed");
+            }
+            value.set(42);
+        });
+    }
+
+    @Test
+    void aTargetsThreadsRunToTheEndWithTheirSegmentsAndTheirFailureFailsTheChild() throws Exception {
+        try (var value = SharedLong.create(dir, "value", 0)) {
+            JvmProcess.target(JvmProcessTest.class, "laterInAThread", value, false).captureOutput().run();
+            assertEquals(42, value.get(), "the thread wrote before the child closed the segment and exited");
+            var e = assertThrows(ChildProcessException.class,
+                    () -> JvmProcess.target(JvmProcessTest.class, "laterInAThread", value, true).captureOutput().run());
+            assertEquals(TargetMain.FAILED, e.exitCode());
+            assertTrue(e.output().contains("IllegalStateException: the thread failed"), e.output());
+        }
+    }
+
+    /** A parent that starts a child and returns without joining it, with a temporary segment the child uses. */
+    static void parentThatDoesNotJoin(SegmentDirectory directory, boolean childFails) throws Exception {
+        var value = SharedLong.create(directory.temporary(), "unjoined", 0);
+        JvmProcess.target(JvmProcessTest.class, "childOfAnUnjoiningParent", value, childFails).start();
+        System.out.println("parent returns");
+    }
+
+    static void childOfAnUnjoiningParent(SharedLong value, boolean fail) throws InterruptedException {
+        Thread.sleep(500);
+        value.set(7);
+        System.out.println("child saw its segment: " + value.get());
+        if (fail) {
+            throw new IllegalStateException("the unjoined child failed");
+        }
+    }
+
+    @Test
+    void aParentThatExitsWithoutJoiningWaitsForItsChildAndReportsItsFailure() throws Exception {
+        for (boolean fail : new boolean[] {false, true}) {
+            try (JvmProcess parent = JvmProcess.target(JvmProcessTest.class, "parentThatDoesNotJoin", dir, fail)
+                    .captureOutput().start()) {
+                parent.joinChecked(LONG);
+                String out = parent.output();
+                assertTrue(out.contains("parent returns") && out.contains("child saw its segment: 7"), out);
+                assertTrue(out.contains("shmkit: waiting for child JVM JvmProcessTest.childOfAnUnjoiningParent"), out);
+                assertEquals(fail, out.contains("shmkit: child JVM JvmProcessTest.childOfAnUnjoiningParent"), out);
+                assertEquals(fail, out.contains("exited with 1; its output:"), out);
+                try (var left = Files.list(dir.path())) {
+                    assertEquals(List.of(), left.toList(), "the temporary segment went after the child");
+                }
+            }
+        }
+    }
+
+    /** Reports what a grandchild inherited from an environment variable of options. */
+    static void reportToolOptions() {
+        System.out.println("property " + System.getProperty("shmkit.test.tool") + ", variable " + System.getenv("JAVA_TOOL_OPTIONS"));
+    }
+
+    static void startReporter() throws Exception {
+        JvmProcess.target(JvmProcessTest.class, "reportToolOptions").run();
+    }
+
+    @Test
+    void optionsFromJavaToolOptionsAreInheritedOnceNotTwice() throws Exception {
+        try (JvmProcess parent = JvmProcess.target(JvmProcessTest.class, "startReporter")
+                .environment("JAVA_TOOL_OPTIONS", "-Dshmkit.test.tool=1").captureOutput().start()) {
+            parent.joinChecked(LONG);
+            assertTrue(parent.output().contains("property 1, variable null"), parent.output());
+            assertEquals(1, parent.output().lines().filter(l -> l.startsWith("Picked up JAVA_TOOL_OPTIONS")).count(),
+                    "only the parent picked them up: " + parent.output());
+        }
+    }
+
+    static final class Overloads {
+        static String f(int x) { return "int"; }
+        static String f(long x) { return "long"; }
+        static String g(Object o) { return "Object"; }
+        static String g(String s) { return "String"; }
+    }
+
+    static class Base {
+        static String h(int x) { return "base"; }
+        private static String p(int x) { return "private"; }
+    }
+
+    static final class Sub extends Base {
+        static String h(int x) { return "sub"; }
+    }
+
+    @Test
+    void theTargetMethodIsTheOneJavacWouldCall() {
+        assertEquals("f(int)", TargetMethod.signature(TargetMethod.resolve(Overloads.class, "f", List.of(1))));
+        assertEquals("f(long)", TargetMethod.signature(TargetMethod.resolve(Overloads.class, "f", List.of(1L))));
+        assertEquals("g(String)", TargetMethod.signature(TargetMethod.resolve(Overloads.class, "g", List.of("s"))));
+        assertEquals("g(Object)", TargetMethod.signature(TargetMethod.resolve(Overloads.class, "g", List.of(3))));
+        assertEquals(Sub.class, TargetMethod.resolve(Sub.class, "h", List.of(1)).getDeclaringClass(), "Sub.h hides Base.h");
+        assertThrows(IllegalArgumentException.class, () -> TargetMethod.resolve(Sub.class, "p", List.of(1)),
+                "a superclass's private method is not Sub's");
     }
 
     @Test

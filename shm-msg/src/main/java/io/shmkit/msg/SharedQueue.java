@@ -57,21 +57,32 @@ public final class SharedQueue<T> implements AutoCloseable, Attachable {
      * to it ({@link io.shmkit.process.JvmProcess#target}).
      *
      * @throws io.shmkit.core.SegmentNotFoundException if there is none
-     * @throws io.shmkit.core.SegmentLayoutException   if it is not a queue of byte messages
+     * @throws io.shmkit.core.SegmentLayoutException   if it is not a many-producer queue of byte messages
      */
     public static SharedQueue<byte[]> open(SegmentDirectory directory, String name) {
-        return new SharedQueue<>(MessageQueue.open(directory, name, LockOptions.DEFAULT, "", 0), MessageCodec.BYTES);
+        return new SharedQueue<>(manyProducers(MessageQueue.open(directory, name, LockOptions.DEFAULT, "", 0)), MessageCodec.BYTES);
+    }
+
+    /** A SharedQueue takes puts from any thread and process: a one-producer queue cannot be one. */
+    private static MessageQueue manyProducers(MessageQueue queue) {
+        if (!queue.hasManyProducers()) {
+            queue.close();
+            throw new io.shmkit.core.SegmentLayoutException(queue.name(), "is a one-producer queue; a SharedQueue needs a"
+                    + " many-producer one (attach it as a MessageQueue or RecordQueue instead)");
+        }
+        return queue;
     }
 
     /**
      * Attaches to an existing queue of {@code type} records, its layout checked.
      *
      * @throws io.shmkit.core.SegmentNotFoundException if there is none
-     * @throws io.shmkit.core.SegmentLayoutException   if it is not a queue of these records
+     * @throws io.shmkit.core.SegmentLayoutException   if it is not a many-producer queue of these records
      */
     public static <R extends Record> SharedQueue<R> open(SegmentDirectory directory, String name, Class<R> type) {
         MessageCodec<R> codec = MessageCodec.records(type);
-        return new SharedQueue<>(MessageQueue.open(directory, name, LockOptions.DEFAULT, codec.layoutText(), codec.recordSize()), codec);
+        return new SharedQueue<>(manyProducers(MessageQueue.open(directory, name, LockOptions.DEFAULT, codec.layoutText(),
+                codec.recordSize())), codec);
     }
 
     /** The queue's segment: a child JVM attaches it with {@link #open}. */

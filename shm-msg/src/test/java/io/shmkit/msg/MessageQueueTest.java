@@ -360,6 +360,23 @@ class MessageQueueTest extends SegmentTestSupport {
     }
 
     @Test
+    void aSharedQueueAttachesByNameOnlyToAManyProducerQueueOfItsKind() throws Exception {
+        try (SharedQueue<Tick> ticks = SharedQueue.ofRecords(dir, "attach", Tick.class, 4096);
+             SharedQueue<Tick> same = SharedQueue.open(dir, ticks.attachment().name(), Tick.class)) {
+            assertEquals(new io.shmkit.core.Attachable.Ref(dir, "attach", Tick.class), ticks.attachment());
+            same.put(new Tick(1, 2.5));
+            assertEquals(new Tick(1, 2.5), ticks.get(Duration.ofSeconds(10)));
+            assertThrows(io.shmkit.core.SegmentLayoutException.class, () -> SharedQueue.open(dir, "attach"),
+                    "a record queue is not a byte queue");
+        }
+        try (MessageQueue one = MessageQueue.create(dir, "one", QueueOptions.oneProducer(4096))) {
+            var e = assertThrows(io.shmkit.core.SegmentLayoutException.class, () -> SharedQueue.open(dir, "one"));
+            assertEquals("segment 'one' is a one-producer queue; a SharedQueue needs a many-producer one (attach it as a"
+                    + " MessageQueue or RecordQueue instead)", e.getMessage());
+        }
+    }
+
+    @Test
     void closingASharedQueueEndsTheStreamForItsConsumer() throws Exception {
         try (SharedQueue<byte[]> consumerSide = SharedQueue.ofBytes(dir, "sq", 4096)) {
             SharedQueue<byte[]> producerSide = SharedQueue.ofBytes(dir, "sq", 4096);

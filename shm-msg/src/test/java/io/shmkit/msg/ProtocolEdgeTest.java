@@ -285,9 +285,27 @@ class ProtocolEdgeTest extends SegmentTestSupport {
         }
     }
 
+    /**
+     * Whether a read passed the ring's end depends on the producer refilling the ring while the
+     * read runs, which a busy machine may not schedule: each attempt checks every message, and
+     * attempts repeat (up to a deadline) until one proves its precondition, a read that handed
+     * over more messages than the ring holds.
+     */
     @Test
     void readsThatGoRoundTheRingWhileAProducerKeepsWritingHandEachMessageOverOnceInOrder() throws Exception {
-        try (MessageQueue queue = MessageQueue.create(dir, "q", QueueOptions.oneProducer(1024));
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
+        long longest = 0;
+        for (int attempt = 1; longest <= 16; attempt++) {
+            assertTrue(System.nanoTime() < deadline, "in " + attempt + " attempts no read went round the ring, so the"
+                    + " test proved nothing: the longest took " + longest + " messages");
+            longest = Math.max(longest, readRoundTheRing("q" + attempt, deadline));
+        }
+        System.out.println("wrap: the longest read handed over " + longest + " messages (a ring holds 16)");
+    }
+
+    /** One attempt: 200,000 messages through a 16-message ring, each checked; returns the longest read. */
+    private long readRoundTheRing(String name, long deadline) throws Exception {
+        try (MessageQueue queue = MessageQueue.create(dir, name, QueueOptions.oneProducer(1024));
              QueueProducer producer = queue.producer();
              QueueConsumer consumer = queue.consumer()) {
             long total = 200_000;
@@ -303,7 +321,7 @@ class ProtocolEdgeTest extends SegmentTestSupport {
                 }
             });
             long[] next = {0};
-            long[] longest = {0};
+            long longest = 0;
             MessageHandler check = (t, b, o, l) -> {
                 long seq = b.get(JAVA_LONG.withOrder(java.nio.ByteOrder.BIG_ENDIAN), o);
                 if (seq != next[0]) {
@@ -311,16 +329,13 @@ class ProtocolEdgeTest extends SegmentTestSupport {
                 }
                 next[0]++;
             };
-            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
             while (next[0] < total) {
                 assertTrue(System.nanoTime() < deadline, "stuck at message " + next[0]);
-                longest[0] = Math.max(longest[0], consumer.read(check, 64));
+                longest = Math.max(longest, consumer.read(check, 64));
             }
             writer.join();
             assertEquals(0, consumer.read(check, 64), "nothing after the last message");
-            System.out.println("wrap: the longest read handed over " + longest[0] + " messages (a ring holds 16)");
-            assertTrue(longest[0] > 16, "no read went round the ring, so the test proved nothing: the longest took "
-                    + longest[0] + " messages");
+            return longest;
         }
     }
 
