@@ -1,0 +1,175 @@
+package io.shmkit.pool;
+
+import io.shmkit.core.Attachable;
+import io.shmkit.core.ProcessLiveness;
+import io.shmkit.core.SegmentDirectory;
+import io.shmkit.msg.EndOfStreamException;
+import io.shmkit.msg.MessageQueue;
+import io.shmkit.msg.QueueConsumer;
+import io.shmkit.msg.QueueProducer;
+import io.shmkit.process.ValueCodec;
+import java.io.DataInputStream;
+import java.lang.reflect.Constructor;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The main class of a pool's worker JVM: not for direct use. It takes jobs from its task queue
+ * until the pool closes it, and exits at once, removing the pool's queues, if the pool's JVM
+ * dies.
+ */
+public final class PoolWorker {
+    /** How often a worker checks that the pool's JVM lives. */
+    static final Duration PARENT_CHECK = Duration.ofMillis(100);
+    /** The exit code of a worker whose pool's JVM died. */
+    public static final int ORPHANED = 3;
+
+    private final int index;
+    private final long pid = ProcessHandle.current().pid();
+    private final ClassLoader loader = ClassLoader.getSystemClassLoader();
+    private final Map<String, Task<Object, Object>> tasks = new HashMap<>();
+    private final Map<List<Object>, Object> attached = new HashMap<>();
+
+    private PoolWorker(int index) {
+        this.index = index;
+    }
+
+    /** {@code args}: segment directory, task queue, result queue, worker index, pool pid. */
+    public static void main(String[] args) throws Exception {
+        if (args.length != 5) {
+            System.err.println("shmkit: PoolWorker is started by a Pool, with 5 arguments; got " + args.length);
+            System.exit(2);
+        }
+        SegmentDirectory dir = SegmentDirectory.of(Path.of(args[0]));
+        long parentPid = Long.parseLong(args[4]);
+        long parentStarted = ProcessLiveness.startTicks(parentPid);
+        watchParent(parentPid, dir, args[1], args[2]);
+        try (MessageQueue taskQueue = MessageQueue.open(dir, args[1]);
+             MessageQueue resultQueue = MessageQueue.open(dir, args[2]);
+             QueueConsumer in = taskQueue.consumer();
+             QueueProducer out = resultQueue.producer()) {
+            new PoolWorker(Integer.parseInt(args[3])).run(in, out);
+        }
+        if (!parentAlive(parentPid, parentStarted)) {
+            orphaned(dir, args[1], args[2]); // the stream ended because the pool died, not because it closed
+        }
+    }
+
+    /**
+     * Exits this JVM, removing the pool's queues (which no one else would), once the pool's JVM
+     * is gone: a killed pool must leave no worker and no segment behind. The pool is named by
+     * pid and start time, as shm-sync names lock holders: a zombie is dead, a reused pid is
+     * another process, and "cannot tell" is alive.
+     */
+    private static void watchParent(long parentPid, SegmentDirectory dir, String taskQueue, String resultQueue) {
+        long started = ProcessLiveness.startTicks(parentPid);
+        Thread.ofPlatform().daemon().name("shmkit pool worker: parent watch").start(() -> {
+            while (parentAlive(parentPid, started)) {
+                try {
+                    Thread.sleep(PARENT_CHECK);
+                } catch (InterruptedException e) {
+                    return;
+                }
+            }
+            orphaned(dir, taskQueue, resultQueue);
+        });
+    }
+
+    private static boolean parentAlive(long pid, long started) {
+        long now = ProcessLiveness.startTicks(pid);
+        return now == ProcessLiveness.UNKNOWN || (now != ProcessLiveness.DEAD && (started == ProcessLiveness.UNKNOWN || now == started));
+    }
+
+    private static void orphaned(SegmentDirectory dir, String taskQueue, String resultQueue) {
+        for (String name : List.of(taskQueue, resultQueue)) {
+            try {
+                dir.unlink(name);
+            } catch (RuntimeException ignored) {
+                // another worker removed it first
+            }
+        }
+        Runtime.getRuntime().halt(ORPHANED);
+    }
+
+    private void run(QueueConsumer in, QueueProducer out) throws InterruptedException {
+        send(out, PoolProtocol.READY, PoolProtocol.ready(index, pid));
+        for (;;) {
+            QueueConsumer.Message m;
+            try {
+                m = in.take(Duration.ofSeconds(1));
+            } catch (EndOfStreamException closed) {
+                return; // the pool closed: every job was taken
+            }
+            if (m != null && m.type() == PoolProtocol.JOB) {
+                send(out, PoolProtocol.DONE, runJob(m.payload(), out));
+            }
+        }
+    }
+
+    /** Runs one job; returns its DONE message, or null after sending FAILED. */
+    private byte[] runJob(byte[] payload, QueueProducer out) throws InterruptedException {
+        long job = -1;
+        int index = -1;
+        try {
+            DataInputStream in = PoolProtocol.reader(payload);
+            job = in.readLong();
+            String taskClass = PoolProtocol.readString(in);
+            Task<Object, Object> task = task(taskClass);
+            List<Object> args = PoolProtocol.readValues(in, loader, this::attach);
+            List<Object> results = new ArrayList<>(args.size());
+            for (index = 0; index < args.size(); index++) {
+                results.add(task.apply(args.get(index)));
+            }
+            index = -1;
+            byte[] done = PoolProtocol.done(this.index, pid, job, results);
+            if (done.length > out.queue().maxMessageLength()) {
+                throw new IllegalArgumentException("the results take " + done.length + " bytes, more than a message of the"
+                        + " pool's result queue carries (" + out.queue().maxMessageLength() + "); return large data in a"
+                        + " shared segment, which crosses by name");
+            }
+            return done;
+        } catch (Throwable t) {
+            if (t instanceof VirtualMachineError fatal && !(t instanceof StackOverflowError)) {
+                throw fatal; // the worker dies; the pool retries or fails the job
+            }
+            send(out, PoolProtocol.FAILED, PoolProtocol.failed(this.index, pid, job, Math.max(index, 0), t));
+            return null;
+        }
+    }
+
+    @SuppressWarnings("unchecked")
+    private Task<Object, Object> task(String name) throws ReflectiveOperationException {
+        Task<Object, Object> task = tasks.get(name);
+        if (task == null) {
+            Class<?> type;
+            try {
+                type = Class.forName(name, true, loader);
+            } catch (ClassNotFoundException e) {
+                throw new ClassNotFoundException("task class " + name + " is not on worker pid " + pid + "'s class path", e);
+            }
+            if (!Task.class.isAssignableFrom(type)) {
+                throw new IllegalArgumentException(name + " does not implement " + Task.class.getName());
+            }
+            Constructor<?> constructor = type.getDeclaredConstructor();
+            constructor.setAccessible(true);
+            task = (Task<Object, Object>) constructor.newInstance();
+            tasks.put(name, task);
+        }
+        return task;
+    }
+
+    /** Each named segment is attached once and kept for the life of the worker. */
+    private Object attach(Class<?> type, Attachable.Ref ref) {
+        return attached.computeIfAbsent(List.of(type.getName(), ref), k -> ValueCodec.open(type, ref));
+    }
+
+    private static void send(QueueProducer out, int type, byte[] message) throws InterruptedException {
+        if (message != null) {
+            out.put(type, message, Duration.ofDays(1));
+        }
+    }
+}
