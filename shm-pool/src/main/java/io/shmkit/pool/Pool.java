@@ -330,7 +330,8 @@ public final class Pool implements AutoCloseable {
     private Worker startWorker(int index) {
         MessageQueue tasks = MessageQueue.create(dir, "pool-tasks-" + index, QueueOptions.oneProducer(TASK_QUEUE_CAPACITY));
         try {
-            JvmProcess.Builder b = JvmProcess.builder(PoolWorker.class)
+            // daemon, as Python's pool workers are: a pool left open does not hold up this JVM's exit
+            JvmProcess.Builder b = JvmProcess.builder(PoolWorker.class).daemon()
                     .jvmOptions(config.jvmOptions.toArray(String[]::new))
                     .args(dir.path().toString(), tasks.name(), results.name(), Integer.toString(index),
                             Long.toString(ProcessHandle.current().pid()));

@@ -252,6 +252,33 @@ class PoolTest extends SegmentTestSupport {
         Thread.sleep(Long.MAX_VALUE);
     }
 
+    /** A program that uses a pool and returns from main without closing it. */
+    static void leavesItsPoolOpen() throws Exception {
+        Set<String> before = shmNames();
+        Pool pool = Pool.builder().workers(2).jvmOptions("-Xmx64m").quiet().start();
+        System.out.println("RESULT " + pool.map(Square.class, List.of(3L), 1));
+        System.out.println("WORKERS " + pool.workerPids().stream().map(String::valueOf).collect(Collectors.joining(",")));
+        System.out.println("SEGMENTS " + String.join(",", shmNames().stream().filter(n -> !before.contains(n)).toList()));
+    }
+
+    @Test
+    void aPoolLeftOpenDoesNotHoldUpItsJvmsExitAndLeavesNothingBehind() throws Exception {
+        try (JvmProcess program = JvmProcess.target(PoolTest.class, "leavesItsPoolOpen").captureOutput().start()) {
+            program.joinChecked(LONG);
+            String out = program.output();
+            assertTrue(out.contains("RESULT [9]"), out);
+            List<Long> workers = Stream.of(line(out, "WORKERS ").split(",")).map(Long::parseLong).toList();
+            List<String> ours = Stream.of(line(out, "SEGMENTS ").split(",")).filter(n -> !n.isEmpty()).toList();
+            assertEquals(3, ours.size(), out);
+            long deadline = System.nanoTime() + LONG.toNanos();
+            while (workers.stream().anyMatch(p -> ProcessHandle.of(p).map(ProcessHandle::isAlive).orElse(false))) {
+                assertTrue(System.nanoTime() < deadline, "workers outlived their program: " + workers);
+                Thread.sleep(20);
+            }
+            assertFalse(ours.stream().anyMatch(n -> Files.exists(Path.of("/dev/shm", n))), "segments left: " + ours);
+        }
+    }
+
     @Test
     void killingThePoolsJvmLeavesNoWorkerAndNoSegment() throws Exception {
         try (JvmProcess parent = JvmProcess.target(PoolTest.class, "poolParent").captureOutput().start()) {
