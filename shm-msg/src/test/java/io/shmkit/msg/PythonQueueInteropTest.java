@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
 import io.shmkit.core.Length;
+import io.shmkit.core.PythonScript;
 import io.shmkit.core.SegmentTestSupport;
 import io.shmkit.core.SharedLongArray;
 import io.shmkit.process.JvmProcess;
@@ -90,88 +91,17 @@ class PythonQueueInteropTest extends SegmentTestSupport {
     }
 
     /** A python3 process running a scenario of queue_check.py; its two streams are collected line by line. */
-    private final class Py implements AutoCloseable {
-        final Process process;
-        private final StringBuffer output = new StringBuffer();
-        private final LinkedBlockingQueue<String> lines = new LinkedBlockingQueue<>();
-        private final Thread reader;
-
+    private final class Py extends PythonScript {
         Py(String scenario, String... args) throws IOException {
-            List<String> command = new ArrayList<>(List.of(python, SCRIPT.toString(), PYTHON_DIR, scenario, dir.path().toString()));
-            command.addAll(List.of(args));
-            process = new ProcessBuilder(command).redirectErrorStream(true).start();
-            reader = Thread.ofPlatform().daemon().start(() -> {
-                try (BufferedReader in = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
-                    for (String line; (line = in.readLine()) != null; ) {
-                        output.append(line).append('\n');
-                        lines.add(line);
-                    }
-                } catch (IOException ignored) {
-                    // the process was killed
-                }
-            });
+            super(command(scenario, args));
             pythons.add(this);
         }
+    }
 
-        long pid() {
-            return process.pid();
-        }
-
-        boolean isAlive() {
-            return process.isAlive();
-        }
-
-        /** The first line (from here on) starting with {@code prefix}; fails if the process exits or the time is up first. */
-        String awaitLine(String prefix, Duration timeout) throws InterruptedException {
-            long deadline = System.nanoTime() + timeout.toNanos();
-            for (;;) {
-                String line = lines.poll(20, TimeUnit.MILLISECONDS);
-                if (line != null && line.startsWith(prefix)) {
-                    return line;
-                }
-                if (line == null && !process.isAlive() && lines.isEmpty()) {
-                    reader.join(5000);
-                    if (lines.isEmpty()) {
-                        throw new AssertionError("python exited (" + process.exitValue() + ") before saying " + prefix + ":\n" + output);
-                    }
-                }
-                if (System.nanoTime() > deadline) {
-                    throw new AssertionError("python did not say " + prefix + " in " + timeout + ":\n" + output);
-                }
-            }
-        }
-
-        void tell(String line) throws IOException {
-            OutputStream in = process.getOutputStream();
-            in.write((line + "\n").getBytes(StandardCharsets.UTF_8));
-            in.flush();
-        }
-
-        /** Waits for the exit; its status. Fails (after killing it) if it takes longer than {@code timeout}. */
-        int finish(Duration timeout) throws InterruptedException {
-            if (!process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
-                close();
-                throw new AssertionError("python did not finish in " + timeout + ":\n" + output);
-            }
-            reader.join(10_000);
-            return process.exitValue();
-        }
-
-        String output() {
-            return output.toString();
-        }
-
-        @Override
-        public void close() {
-            if (process.isAlive()) {
-                process.destroyForcibly();
-                try {
-                    process.waitFor(30, TimeUnit.SECONDS);
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                }
-            }
-        }
+    private List<String> command(String scenario, String... args) {
+        List<String> command = new ArrayList<>(List.of(python, SCRIPT.toString(), PYTHON_DIR, scenario, dir.path().toString()));
+        command.addAll(List.of(args));
+        return command;
     }
 
     private Py python(String scenario, String... args) throws IOException {

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.shmkit.core.SegmentDirectory;
+import io.shmkit.core.PythonScript;
 import io.shmkit.core.SegmentTestSupport;
 import io.shmkit.core.SharedLong;
 import io.shmkit.core.SharedLongArray;
@@ -96,82 +97,28 @@ class PythonLockInteropTest extends SegmentTestSupport {
     }
 
     /** A python3 process running a scenario of lock_check.py; its output (stdout and stderr) collected line by line. */
-    private final class Py implements AutoCloseable {
-        final Process process;
-        private final StringBuffer output = new StringBuffer();
-        private final LinkedBlockingQueue<String> lines = new LinkedBlockingQueue<>();
-        private final Thread reader;
-
+    private final class Py extends PythonScript {
         Py(String scenario, String... args) throws IOException {
-            List<String> command = new ArrayList<>(List.of(python, SCRIPT.toString(), PYTHON_DIR, scenario, dir.path().toString()));
-            command.addAll(List.of(args));
-            process = new ProcessBuilder(command).redirectErrorStream(true).start();
+            super(command(scenario, args));
             pythons.add(this);
-            reader = Thread.ofPlatform().daemon().start(() -> {
-                try (BufferedReader in = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
-                    for (String line; (line = in.readLine()) != null; ) {
-                        output.append(line).append('\n');
-                        lines.add(line);
-                    }
-                } catch (IOException ignored) {
-                    // the process was killed
-                }
-            });
-        }
-
-        long pid() {
-            return process.pid();
         }
 
         /** Waits for a line starting with {@code prefix}; fails if python exits or the time is up first. */
         String awaitLine(String prefix) throws InterruptedException {
-            long deadline = System.nanoTime() + TIMEOUT.toNanos();
-            for (;;) {
-                String line = lines.poll(20, TimeUnit.MILLISECONDS);
-                if (line != null && line.startsWith(prefix)) {
-                    return line;
-                }
-                if (line == null && !process.isAlive()) {
-                    reader.join(5000);
-                    if (lines.isEmpty()) {
-                        throw new AssertionError("python exited (" + process.exitValue() + ") before saying " + prefix + ":\n" + output);
-                    }
-                }
-                if (System.nanoTime() > deadline) {
-                    throw new AssertionError("python did not say " + prefix + " in " + TIMEOUT + ":\n" + output);
-                }
-            }
-        }
-
-        void tell(String line) throws IOException {
-            OutputStream in = process.getOutputStream();
-            in.write((line + "\n").getBytes(StandardCharsets.UTF_8));
-            in.flush();
+            return awaitLine(prefix, TIMEOUT);
         }
 
         /** Waits for a successful exit; fails naming the output otherwise. */
         String finishOk() throws InterruptedException {
-            if (!process.waitFor(TIMEOUT.toMillis(), TimeUnit.MILLISECONDS)) {
-                close();
-                throw new AssertionError("python did not finish in " + TIMEOUT + ":\n" + output);
-            }
-            reader.join(10_000);
-            assertEquals(0, process.exitValue(), output::toString);
-            return output.toString();
+            assertEquals(0, finish(TIMEOUT), this::output);
+            return output();
         }
+    }
 
-        /** SIGKILL, and waits until the process is gone (reaped). */
-        @Override
-        public void close() {
-            if (process.isAlive()) {
-                process.destroyForcibly();
-                try {
-                    process.waitFor(30, TimeUnit.SECONDS);
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                }
-            }
-        }
+    private List<String> command(String scenario, String... args) {
+        List<String> command = new ArrayList<>(List.of(python, SCRIPT.toString(), PYTHON_DIR, scenario, dir.path().toString()));
+        command.addAll(List.of(args));
+        return command;
     }
 
     /**
@@ -215,7 +162,7 @@ class PythonLockInteropTest extends SegmentTestSupport {
             flags.setVolatile(JAVA_STARTED, 1);
             long deadline = System.nanoTime() + TIMEOUT.toNanos();
             while (flags.getVolatile(PY_STARTED) == 0) {
-                assertTrue(py.process.isAlive() && System.nanoTime() < deadline, () -> "python did not start:\n" + py.output);
+                assertTrue(py.process.isAlive() && System.nanoTime() < deadline, () -> "python did not start:\n" + py.output());
                 Thread.sleep(1);
             }
             long sawPython = 0;
@@ -224,7 +171,7 @@ class PythonLockInteropTest extends SegmentTestSupport {
                 for (int spins = 0; i - SLACK > flags.getVolatile(PY_PROGRESS) && flags.getVolatile(PY_DONE) == 0; spins++) {
                     if ((spins & 1023) == 1023) {
                         assertTrue(py.process.isAlive() && System.nanoTime() < deadline,
-                                () -> "python stopped at " + flags.getVolatile(PY_PROGRESS) + ":\n" + py.output);
+                                () -> "python stopped at " + flags.getVolatile(PY_PROGRESS) + ":\n" + py.output());
                     }
                     Thread.yield();
                 }
@@ -403,7 +350,7 @@ class PythonLockInteropTest extends SegmentTestSupport {
                 py = new Py("docstring");
                 py.awaitLine("with Segment(\"counter\") as seg:"); // it prints the example before it runs it
                 Thread.sleep(300);
-                assertEquals(41, counter.getVolatile(), "the example wrote while Java held the lock:\n" + py.output);
+                assertEquals(41, counter.getVolatile(), "the example wrote while Java held the lock:\n" + py.output());
             } finally {
                 lock.unlock();
             }
