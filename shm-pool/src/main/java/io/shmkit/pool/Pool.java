@@ -1,5 +1,6 @@
 package io.shmkit.pool;
 
+import io.shmkit.core.ProcessLiveness;
 import io.shmkit.core.SegmentDirectory;
 import io.shmkit.msg.EndOfStreamException;
 import io.shmkit.msg.MessageQueue;
@@ -68,8 +69,13 @@ import java.util.stream.StreamSupport;
  * JVM dies, each worker notices within a tenth of a second, removes the pool's queues and
  * exits with {@value PoolWorker#ORPHANED}: no worker and no pool segment outlives it.
  *
+ * <p><b>Futures</b> complete on the pool's callback threads, never on the thread that reads
+ * results, so a dependent action ({@code thenApply}...) may itself wait on the pool.
+ *
  * <p><b>Closing.</b> {@link #close()} refuses new tasks, lets every task already submitted
  * finish (or fail), then ends the workers and waits for them, and removes the pool's segments.
+ * A task has no time limit: {@code close()} waits for a task that never ends, and
+ * {@link #terminate()} is the way out.
  * {@link #terminate()} kills the workers at once and fails every unfinished future with a
  * {@link CancellationException}. Thread-safe: any thread may submit.
  */
@@ -87,8 +93,23 @@ public final class Pool implements AutoCloseable {
     private final ArrayDeque<Job> pending = new ArrayDeque<>();
     private final Map<Long, Job> inFlight = new HashMap<>();
     private volatile Thread collector;
+    /** Completes futures off the collector thread, so that a dependent action may wait on the pool. */
+    private final java.util.concurrent.ExecutorService callbacks = java.util.concurrent.Executors.newCachedThreadPool(
+            Thread.ofPlatform().daemon().name("shmkit pool callback ", 0).factory());
     private long nextJob;
     private boolean closing;
+    /** Set when the JVM exits: killed workers are not replaced then. */
+    private volatile boolean shuttingDown;
+
+    /** Pools not yet terminated: at JVM exit each is terminated, so none replaces the workers the exit kills. */
+    private static final java.util.Set<Pool> OPEN = java.util.concurrent.ConcurrentHashMap.newKeySet();
+
+    static {
+        io.shmkit.core.ShutdownSequence.beforeUnlinkingTemporaries(() -> OPEN.forEach(pool -> {
+            pool.shuttingDown = true;
+            pool.terminate();
+        }));
+    }
     private boolean terminated;
     private RuntimeException broken;
 
@@ -97,6 +118,7 @@ public final class Pool implements AutoCloseable {
         this.results = MessageQueue.create(dir, "pool-results", QueueOptions.manyProducers(RESULT_QUEUE_CAPACITY));
         this.resultConsumer = results.consumer();
         this.workers = new Worker[config.workers];
+        OPEN.add(this);
         try {
             synchronized (this) {
                 for (int i = 0; i < workers.length; i++) {
@@ -130,9 +152,8 @@ public final class Pool implements AutoCloseable {
      * @throws IllegalStateException    if the pool is closing or closed
      */
     public <A, R> CompletableFuture<R> submit(Class<? extends Task<A, R>> task, A argument) {
-        CompletableFuture<List<Object>> chunk = submitChunk(task, Collections.singletonList(argument));
         @SuppressWarnings("unchecked")
-        CompletableFuture<R> one = chunk.thenApply(list -> (R) list.getFirst());
+        CompletableFuture<R> one = (CompletableFuture<R>) (CompletableFuture<?>) submitJob(task, Collections.singletonList(argument), true);
         return one;
     }
 
@@ -174,13 +195,20 @@ public final class Pool implements AutoCloseable {
             @Override
             public boolean hasNext() {
                 while (!current.hasNext() && chunksLeft > 0) {
+                    CompletableFuture<List<Object>> chunk;
                     try {
-                        current = await(finished.take()).iterator();
+                        chunk = finished.take();
                     } catch (InterruptedException e) {
                         Thread.currentThread().interrupt();
                         throw new CancellationException("interrupted while waiting for a result");
                     }
-                    chunksLeft--;
+                    chunksLeft--; // before it may throw: a caller that goes on after a failure gets the rest
+                    try {
+                        current = await(chunk).iterator();
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                        throw new CancellationException("interrupted while waiting for a result");
+                    }
                 }
                 return current.hasNext();
             }
@@ -194,7 +222,7 @@ public final class Pool implements AutoCloseable {
                 return (R) current.next();
             }
         };
-        return StreamSupport.stream(Spliterators.spliterator(results, arguments.size(), Spliterator.SIZED), false);
+        return StreamSupport.stream(Spliterators.spliteratorUnknownSize(results, 0), false);
     }
 
     /**
@@ -237,14 +265,18 @@ public final class Pool implements AutoCloseable {
         }
         List<CompletableFuture<List<Object>>> chunks = new ArrayList<>();
         for (int from = 0; from < arguments.size(); from += chunkSize) {
-            chunks.add(submitChunk(task, arguments.subList(from, Math.min(arguments.size(), from + chunkSize))));
+            @SuppressWarnings("unchecked")
+            CompletableFuture<List<Object>> chunk = (CompletableFuture<List<Object>>) (CompletableFuture<?>)
+                    submitJob(task, arguments.subList(from, Math.min(arguments.size(), from + chunkSize)), false);
+            chunks.add(chunk);
         }
         return chunks;
     }
 
-    private CompletableFuture<List<Object>> submitChunk(Class<?> task, List<?> arguments) {
+    /** A job: its future completes with the one result ({@code single}) or with the list of them. */
+    private CompletableFuture<Object> submitJob(Class<?> task, List<?> arguments, boolean single) {
         checkTask(task);
-        CompletableFuture<List<Object>> future = new CompletableFuture<>();
+        CompletableFuture<Object> future = new CompletableFuture<>();
         synchronized (this) {
             if (closing || terminated) {
                 throw new IllegalStateException("the pool is " + (terminated ? "terminated" : "closing") + ": no new tasks");
@@ -259,14 +291,25 @@ public final class Pool implements AutoCloseable {
                         + " bytes, more than a job carries (" + QueueOptions.largestMessage(TASK_QUEUE_CAPACITY)
                         + "); pass large data in a shared segment, which crosses by name");
             }
-            pending.add(new Job(id, task, describe(task, arguments), payload, future, -1));
+            pending.add(new Job(id, task, new Description(task, arguments), payload, future, single, -1));
             dispatch();
         }
         return future;
     }
 
+    private static final ClassValue<Boolean> CHECKED = new ClassValue<>() {
+        @Override
+        protected Boolean computeValue(Class<?> type) {
+            checkTaskNow(type);
+            return Boolean.TRUE;
+        }
+    };
+
     private static void checkTask(Class<?> task) {
-        Objects.requireNonNull(task, "task");
+        CHECKED.get(Objects.requireNonNull(task, "task"));
+    }
+
+    private static void checkTaskNow(Class<?> task) {
         if (task.isHidden() || task.isSynthetic() || task.isAnonymousClass() || task.isLocalClass()) {
             throw new IllegalArgumentException(task.getName() + " cannot be a pool task: a lambda, anonymous or local class"
                     + " exists only in the JVM that made it; write a top-level or static nested class implementing Task");
@@ -284,9 +327,13 @@ public final class Pool implements AutoCloseable {
         }
     }
 
-    private static String describe(Class<?> task, List<?> arguments) {
-        String args = arguments.size() == 1 ? String.valueOf(arguments.getFirst()) : arguments.size() + " arguments";
-        return "task " + task.getSimpleName() + "(" + (args.length() > 80 ? args.substring(0, 80) + "..." : args) + ")";
+    /** A job's name in failures, made only when one needs it: arguments' toString can be costly. */
+    private record Description(Class<?> task, List<?> arguments) {
+        @Override
+        public String toString() {
+            String args = arguments.size() == 1 ? String.valueOf(arguments.getFirst()) : arguments.size() + " arguments";
+            return "task " + task.getSimpleName() + "(" + (args.length() > 80 ? args.substring(0, 80) + "..." : args) + ")";
+        }
     }
 
     private static List<Object> await(CompletableFuture<List<Object>> chunk) throws InterruptedException {
@@ -320,10 +367,11 @@ public final class Pool implements AutoCloseable {
     }
 
     /** A job: one task, or one chunk of a map, and where it is. */
-    private record Job(long id, Class<?> task, String description, byte[] payload, CompletableFuture<List<Object>> future,
-            int pinnedWorker, int[] attempts) {
-        Job(long id, Class<?> task, String description, byte[] payload, CompletableFuture<List<Object>> future, int pinned) {
-            this(id, task, description, payload, future, pinned, new int[1]);
+    private record Job(long id, Class<?> task, Object description, byte[] payload, CompletableFuture<Object> future,
+            boolean single, int pinnedWorker, int[] attempts) {
+        Job(long id, Class<?> task, Object description, byte[] payload, CompletableFuture<Object> future, boolean single,
+                int pinned) {
+            this(id, task, description, payload, future, single, pinned, new int[1]);
         }
     }
 
@@ -334,7 +382,7 @@ public final class Pool implements AutoCloseable {
             JvmProcess.Builder b = JvmProcess.builder(PoolWorker.class).daemon()
                     .jvmOptions(config.jvmOptions.toArray(String[]::new))
                     .args(dir.path().toString(), tasks.name(), results.name(), Integer.toString(index),
-                            Long.toString(ProcessHandle.current().pid()));
+                            Long.toString(ProcessHandle.current().pid()), Long.toString(ProcessLiveness.selfStartTicks()));
             config.environment.forEach(b::environment);
             if (config.quiet) {
                 b.captureOutput();
@@ -368,21 +416,26 @@ public final class Pool implements AutoCloseable {
     }
 
     private void warmUp() throws InterruptedException {
-        List<CompletableFuture<List<Object>>> runs = new ArrayList<>();
+        List<CompletableFuture<Object>> runs = new ArrayList<>();
         synchronized (this) {
             for (Worker w : workers) {
                 for (int i = 0; i < config.warmUpTimes; i++) {
                     long id = nextJob++;
-                    CompletableFuture<List<Object>> f = new CompletableFuture<>();
-                    pending.add(new Job(id, config.warmUpTask, "warm-up " + describe(config.warmUpTask, List.of(config.warmUpArgument)),
-                            PoolProtocol.job(id, config.warmUpTask.getName(), Collections.singletonList(config.warmUpArgument)), f, w.index));
+                    CompletableFuture<Object> f = new CompletableFuture<>();
+                    pending.add(new Job(id, config.warmUpTask, "warm-up " + new Description(config.warmUpTask, List.of(config.warmUpArgument)),
+                            PoolProtocol.job(id, config.warmUpTask.getName(), Collections.singletonList(config.warmUpArgument)), f,
+                            true, w.index));
                     runs.add(f);
                 }
             }
             dispatch();
         }
-        for (CompletableFuture<List<Object>> f : runs) {
-            await(f);
+        for (CompletableFuture<Object> f : runs) {
+            try {
+                f.get();
+            } catch (ExecutionException e) {
+                throw new IllegalStateException("the pool's warm-up task failed: " + e.getCause(), e.getCause());
+            }
         }
     }
 
@@ -392,7 +445,7 @@ public final class Pool implements AutoCloseable {
             Job job = it.next();
             Worker target = null;
             for (Worker w : workers) {
-                if (w != null && w.ready && w.jobs.size() < JOBS_PER_WORKER
+                if (w != null && w.ready && w.jobs.size() < JOBS_PER_WORKER && w.process.isAlive()
                         && (job.pinnedWorker() < 0 || job.pinnedWorker() == w.index)
                         && (target == null || w.jobs.size() < target.jobs.size())) {
                     target = w;
@@ -438,7 +491,8 @@ public final class Pool implements AutoCloseable {
                     dispatch();
                     notifyAll();
                 }
-                completions.forEach(Runnable::run); // user callbacks run outside the lock
+                completions.forEach(Runnable::run); // outside the lock
+
             }
         } catch (InterruptedException e) {
             // terminate() or close() ended the pool
@@ -451,108 +505,160 @@ public final class Pool implements AutoCloseable {
         }
     }
 
+    /**
+     * Adds what completes {@code future}: run by the collector if nothing depends on the future
+     * (a waiting {@code get()} is only woken), else on a callback thread, so that a dependent
+     * action that waits on the pool cannot stop the thread that reads its results.
+     */
+    private void complete(CompletableFuture<?> future, Runnable completion, List<Runnable> completions) {
+        completions.add(future.getNumberOfDependents() == 0 ? completion : () -> callbacks.execute(completion));
+    }
+
+    /** The worker (current, or dead and awaiting judgement) that sent a message, or null for one long gone. */
+    private Worker sender(int index, long pid) {
+        Worker w = index >= 0 && index < workers.length ? workers[index] : null;
+        if (w != null && w.process.pid() == pid) {
+            return w;
+        }
+        for (Dying d : dying) {
+            if (d.worker.process.pid() == pid) {
+                return d.worker;
+            }
+        }
+        return null;
+    }
+
     private void handle(QueueConsumer.Message m, List<Runnable> completions) {
+        DataInputStream in = PoolProtocol.reader(m.payload());
+        Job job;
+        Worker w;
+        long pid;
         try {
-            DataInputStream in = PoolProtocol.reader(m.payload());
             int index = in.readInt();
-            long pid = in.readLong();
-            Worker w = index >= 0 && index < workers.length ? workers[index] : null;
-            if (w == null || w.process.pid() != pid) {
-                return; // from a worker already replaced: its jobs went elsewhere
+            pid = in.readLong();
+            w = sender(index, pid);
+            if (w == null) {
+                return; // from a worker judged and replaced already: its jobs went elsewhere
             }
             if (m.type() == PoolProtocol.READY) {
                 w.ready = true;
                 return;
             }
-            Job job = inFlight.get(in.readLong());
-            if (job == null || !w.jobs.remove(job)) {
+            job = inFlight.get(in.readLong());
+            if (job == null || !w.jobs.contains(job)) {
                 return;
-            }
-            inFlight.remove(job.id());
-            if (m.type() == PoolProtocol.DONE) {
-                List<Object> values = PoolProtocol.readValues(in, loaderOf(job.task()), ValueCodec.Attacher.openingInto(new ArrayList<>()));
-                completions.add(() -> job.future().complete(values));
-            } else {
-                PoolProtocol.Failure f = PoolProtocol.readFailure(in);
-                String what = job.description() + (f.index() > 0 ? " (argument " + f.index() + " of its chunk)" : "");
-                RemoteTaskException e = new RemoteTaskException(what, pid, f.type(), f.message(), f.frames());
-                completions.add(() -> job.future().completeExceptionally(e));
             }
         } catch (IOException | RuntimeException e) {
             throw new IllegalStateException("a malformed message in the pool's result queue: " + e, e);
         }
+        CompletableFuture<Object> future = job.future();
+        Runnable completion;
+        try {
+            if (m.type() == PoolProtocol.DONE) {
+                List<Object> values = PoolProtocol.readValues(in, loaderOf(job.task()), ValueCodec.Attacher.openingInto(new ArrayList<>()));
+                Object value = job.single() ? values.getFirst() : values;
+                completion = () -> future.complete(value);
+            } else {
+                PoolProtocol.Failure f = PoolProtocol.readFailure(in);
+                String what = job.description() + (f.index() > 0 ? " (argument " + f.index() + " of its chunk)" : "");
+                RemoteTaskException e = new RemoteTaskException(what, pid, f.type(), f.message(), f.frames());
+                completion = () -> future.completeExceptionally(e);
+            }
+        } catch (IOException | RuntimeException e) {
+            // the job's answer cannot be read here (a result whose segment is gone, a record this JVM refuses): that job fails
+            IllegalStateException failure = new IllegalStateException("the result of " + job.description()
+                    + " cannot be read in the pool's JVM: " + e, e);
+            completion = () -> future.completeExceptionally(failure);
+        }
+        w.jobs.remove(job);
+        inFlight.remove(job.id());
+        complete(future, completion, completions);
     }
 
     private static ClassLoader loaderOf(Class<?> task) {
         return task.getClassLoader() != null ? task.getClassLoader() : ClassLoader.getSystemClassLoader();
     }
 
+    /** A dead worker whose jobs are judged once the result queue's consumer has passed {@code resultsTail}. */
+    private record Dying(Worker worker, long resultsTail, String how, String output) {
+    }
+
+    private final List<Dying> dying = new ArrayList<>();
+
     /**
-     * Finds dead workers: the job each was running is retried or failed, the jobs queued behind
-     * it go back to the front of the pending jobs, and a replacement starts. Holding the lock.
+     * Finds dead workers and starts their replacements at once; judges their jobs once every
+     * message committed to the result queue before the death was seen has been read (a live
+     * worker's half-written message can hold the consumer back, and a dead worker's answer may
+     * be behind it). Holding the lock.
      */
     private void checkWorkers(List<Runnable> completions) {
-        List<Worker> dead = new ArrayList<>();
-        for (Worker w : workers) {
-            if (w != null && !w.process.isAlive() && !(closing && w.jobs.isEmpty() && pending.isEmpty())) {
-                dead.add(w);
+        for (int i = 0; i < workers.length; i++) {
+            Worker w = workers[i];
+            if (w == null || w.process.isAlive() || (closing && w.jobs.isEmpty() && pending.isEmpty())) {
+                continue;
             }
-        }
-        if (dead.isEmpty()) {
-            return;
-        }
-        // what a dead worker committed before it died is in the queue now: read it before judging its jobs
-        for (QueueConsumer.Message m; (m = resultConsumer.poll()) != null; ) {
-            handle(m, completions);
-        }
-        for (Worker w : dead) {
-            replaceDead(w, completions);
-            if (broken != null) {
+            String how = describeEnd(w.process);
+            String output = w.process.output();
+            if (!w.ready) {
+                broken = new IllegalStateException("pool worker " + i + " (pid " + w.process.pid() + ") " + how
+                        + " before it was ready" + (output.isBlank() ? "" : "; its output:\n" + tail(output)));
+                failAll(broken);
                 return;
+            }
+            dying.add(new Dying(w, results.status().tail(), how, output));
+            workers[i] = terminated || shuttingDown ? null : startWorker(i);
+        }
+        if (!dying.isEmpty() && results.status().head() - dying.stream().mapToLong(Dying::resultsTail).min().orElseThrow() >= 0) {
+            long head = results.status().head();
+            for (var it = dying.iterator(); it.hasNext(); ) {
+                Dying d = it.next();
+                if (head - d.resultsTail() >= 0) {
+                    judge(d, completions);
+                    it.remove();
+                }
             }
         }
     }
 
-    private void replaceDead(Worker w, List<Runnable> completions) {
-        int i = w.index;
-        String how;
-        try {
-            w.process.join(Duration.ofSeconds(5));
-            how = w.process.exitSignal().isPresent() ? "was killed by signal " + w.process.exitSignal().getAsInt()
-                    : "exited with " + w.process.exitCode();
-        } catch (InterruptedException | IllegalStateException e) {
-            how = "died";
-        }
-        String output = w.process.output();
-        String tail = output.length() > 4000 ? output.substring(output.length() - 4000) : output;
-        if (!w.ready) {
-            broken = new IllegalStateException("pool worker " + i + " (pid " + w.process.pid() + ") " + how
-                    + " before it was ready" + (tail.isBlank() ? "" : "; its output:\n" + tail));
-            failAll(broken);
-            return;
-        }
-        // a worker takes a job only after answering the one before: it was running its oldest
-        // unanswered job, and never started the others
+    /**
+     * The jobs a dead worker held: those still in its task queue were never taken, and go back to
+     * the front of the pending jobs; it takes a job only after answering the one before, so of
+     * the others (at most one) it was running the oldest: retried, or failed.
+     */
+    private void judge(Dying d, List<Runnable> completions) {
+        Worker w = d.worker();
+        int untaken = (int) Math.min(w.jobs.size(), w.tasks.status().depthMessages());
+        int taken = w.jobs.size() - untaken;
         for (int j = w.jobs.size() - 1; j >= 0; j--) {
             Job job = w.jobs.get(j);
             inFlight.remove(job.id());
-            if (j > 0 || job.attempts()[0]++ < config.retries) {
+            if (j >= taken || job.attempts()[0]++ < config.retries) {
                 pending.addFirst(job);
             } else {
-                WorkerDiedException e = new WorkerDiedException(job.description() + " was running in pool worker " + i
-                        + " (pid " + w.process.pid() + "), which " + how
-                        + (tail.isBlank() ? "" : "; its last output:\n" + tail), w.process.pid());
-                completions.add(() -> job.future().completeExceptionally(e));
+                WorkerDiedException e = new WorkerDiedException(job.description() + " was running in pool worker " + w.index
+                        + " (pid " + w.process.pid() + "), which " + d.how()
+                        + (d.output().isBlank() ? "" : "; its last output:\n" + tail(d.output())), w.process.pid());
+                complete(job.future(), () -> job.future().completeExceptionally(e), completions);
             }
         }
         w.jobs.clear();
         w.producer.close();
         w.tasks.close(); // temporary: unlinked
         w.process.close();
-        workers[i] = null;
-        if (!terminated) {
-            workers[i] = startWorker(i);
+    }
+
+    private static String describeEnd(JvmProcess process) {
+        try {
+            process.join(Duration.ofMillis(200)); // dead: only its output pipes may still be draining
+            return process.exitSignal().isPresent() ? "was killed by signal " + process.exitSignal().getAsInt()
+                    : "exited with " + process.exitCode();
+        } catch (InterruptedException | IllegalStateException e) {
+            return "died";
         }
+    }
+
+    private static String tail(String output) {
+        return output.length() > 4000 ? output.substring(output.length() - 4000) : output;
     }
 
     private void failAll(RuntimeException why) {
@@ -565,6 +671,7 @@ public final class Pool implements AutoCloseable {
                 w.jobs.clear();
             }
         }
+        dying.forEach(d -> d.worker().jobs.clear());
         all.forEach(j -> j.future().completeExceptionally(why));
     }
 
@@ -636,15 +743,25 @@ public final class Pool implements AutoCloseable {
                 Thread.currentThread().interrupt();
             }
         }
-        for (Worker w : workers) {
-            if (w != null) {
-                w.process.close();
-                w.producer.close();
-                w.tasks.close();
+        List<Worker> all = new ArrayList<>();
+        synchronized (this) {
+            for (Worker w : workers) {
+                if (w != null) {
+                    all.add(w);
+                }
             }
+            dying.forEach(d -> all.add(d.worker()));
+            dying.clear();
+        }
+        for (Worker w : all) {
+            w.process.close();
+            w.producer.close();
+            w.tasks.close();
         }
         resultConsumer.close();
         results.close();
+        callbacks.shutdown();
+        OPEN.remove(this);
     }
 
     @Override

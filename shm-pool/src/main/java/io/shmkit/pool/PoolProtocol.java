@@ -65,19 +65,36 @@ final class PoolProtocol {
         });
     }
 
-    static byte[] failed(int worker, long pid, long job, int index, Throwable t) {
+    /**
+     * A FAILED message of at most {@code limit} bytes: the message and the stack trace are cut
+     * (the message to its first part, the trace to its top frames) until it fits, so that a task
+     * that throws with a huge message fails its job, not its worker.
+     */
+    static byte[] failed(int worker, long pid, long job, int index, Throwable t, int limit) {
+        String message = t.getMessage();
+        if (t.getCause() != null) {
+            message = (message == null ? "" : message + "; ") + "caused by " + t.getCause();
+        }
+        StackTraceElement[] frames = t.getStackTrace();
+        for (int messageChars = 8 * 1024, frameCount = 1024; ; messageChars /= 4, frameCount /= 4) {
+            String m = message == null || message.length() <= messageChars ? message
+                    : message.substring(0, messageChars) + "... (" + message.length() + " characters)";
+            StackTraceElement[] f = frames.length <= frameCount ? frames : java.util.Arrays.copyOf(frames, frameCount);
+            byte[] bytes = failed(worker, pid, job, index, t.getClass().getName(), m, f);
+            if (bytes.length <= limit || (messageChars == 0 && frameCount == 0)) {
+                return bytes;
+            }
+        }
+    }
+
+    private static byte[] failed(int worker, long pid, long job, int index, String type, String message, StackTraceElement[] frames) {
         return write(out -> {
             out.writeInt(worker);
             out.writeLong(pid);
             out.writeLong(job);
             out.writeInt(index);
-            writeString(out, t.getClass().getName());
-            String message = t.getMessage();
-            if (t.getCause() != null) {
-                message = (message == null ? "" : message + "; ") + "caused by " + t.getCause();
-            }
+            writeString(out, type);
             writeOptional(out, message);
-            StackTraceElement[] frames = t.getStackTrace();
             out.writeInt(frames.length);
             for (StackTraceElement f : frames) {
                 writeString(out, f.getClassName());

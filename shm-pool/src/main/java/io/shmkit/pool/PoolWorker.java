@@ -14,6 +14,10 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.util.List;
 import java.util.Map;
 
@@ -32,24 +36,61 @@ public final class PoolWorker {
     private final long pid = ProcessHandle.current().pid();
     private final ClassLoader loader = ClassLoader.getSystemClassLoader();
     private final Map<String, Task<Object, Object>> tasks = new HashMap<>();
-    private final Map<List<Object>, Object> attached = new HashMap<>();
+    /**
+     * Attachments kept between jobs, at most {@value #KEPT_ATTACHMENTS}, the least recently used
+     * closed first. Each is checked, on each use, against the file its name now names (device
+     * and inode: the kept mapping pins its inode, so a new file never has it), so a segment
+     * unlinked and created again under the same name is attached anew, never read stale.
+     */
+    private final Map<List<Object>, Kept> attached = new LinkedHashMap<>(16, 0.75f, true) {
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<List<Object>, Kept> eldest) {
+            if (size() > KEPT_ATTACHMENTS) {
+                eldest.getValue().close();
+                return true;
+            }
+            return false;
+        }
+    };
+    static final int KEPT_ATTACHMENTS = 64;
+
+    /** An attachment and the identity of the file it mapped. */
+    private record Kept(Object object, Object fileKey) {
+        void close() {
+            if (object instanceof AutoCloseable c) {
+                try {
+                    c.close();
+                } catch (Exception ignored) {
+                    // closing what this worker alone uses
+                }
+            }
+        }
+    }
+
+    private static Object fileKeyOf(Attachable.Ref ref) {
+        try {
+            return Files.readAttributes(ref.directory().pathOf(ref.name()), "unix:dev,ino", LinkOption.NOFOLLOW_LINKS);
+        } catch (IOException | UnsupportedOperationException | IllegalArgumentException e) {
+            return null; // gone, or unknown: attach again
+        }
+    }
 
     private PoolWorker(int index) {
         this.index = index;
     }
 
-    /** {@code args}: segment directory, task queue, result queue, worker index, pool pid. */
+    /** {@code args}: segment directory, task queue, result queue, worker index, pool pid, pool start ticks. */
     public static void main(String[] args) throws Exception {
-        if (args.length != 5) {
-            System.err.println("shmkit: PoolWorker is started by a Pool, with 5 arguments; got " + args.length);
+        if (args.length != 6) {
+            System.err.println("shmkit: PoolWorker is started by a Pool, with 6 arguments; got " + args.length);
             System.exit(2);
         }
         SegmentDirectory dir = SegmentDirectory.of(Path.of(args[0]));
         long parentPid = Long.parseLong(args[4]);
-        long parentStarted = ProcessLiveness.startTicks(parentPid);
-        watchParent(parentPid, dir, args[1], args[2]);
+        long parentStarted = Long.parseLong(args[5]); // from the pool itself: a pid reused meanwhile is not adopted
+        watchParent(parentPid, parentStarted, dir, args[1], args[2]);
         try (MessageQueue taskQueue = MessageQueue.open(dir, args[1]);
-             MessageQueue resultQueue = MessageQueue.open(dir, args[2]);
+             MessageQueue resultQueue = openOrRemove(dir, args[2], args[1]);
              QueueConsumer in = taskQueue.consumer();
              QueueProducer out = resultQueue.producer()) {
             new PoolWorker(Integer.parseInt(args[3])).run(in, out);
@@ -65,8 +106,21 @@ public final class PoolWorker {
      * pid and start time, as shm-sync names lock holders: a zombie is dead, a reused pid is
      * another process, and "cannot tell" is alive.
      */
-    private static void watchParent(long parentPid, SegmentDirectory dir, String taskQueue, String resultQueue) {
-        long started = ProcessLiveness.startTicks(parentPid);
+    /** The result queue; if it is gone (the pool closed meanwhile), this worker's task queue goes too. */
+    private static MessageQueue openOrRemove(SegmentDirectory dir, String resultQueue, String taskQueue) {
+        try {
+            return MessageQueue.open(dir, resultQueue);
+        } catch (RuntimeException e) {
+            try {
+                dir.unlink(taskQueue);
+            } catch (RuntimeException ignored) {
+                // already gone
+            }
+            throw e;
+        }
+    }
+
+    private static void watchParent(long parentPid, long started, SegmentDirectory dir, String taskQueue, String resultQueue) {
         Thread.ofPlatform().daemon().name("shmkit pool worker: parent watch").start(() -> {
             while (parentAlive(parentPid, started)) {
                 try {
@@ -136,8 +190,18 @@ public final class PoolWorker {
             if (t instanceof VirtualMachineError fatal && !(t instanceof StackOverflowError)) {
                 throw fatal; // the worker dies; the pool retries or fails the job
             }
-            send(out, PoolProtocol.FAILED, PoolProtocol.failed(this.index, pid, job, Math.max(index, 0), t));
+            byte[] failed = PoolProtocol.failed(this.index, pid, job, Math.max(index, 0), t, out.queue().maxMessageLength());
+            send(out, PoolProtocol.FAILED, failed);
             return null;
+        } finally {
+            for (AutoCloseable c : oneJob) {
+                try {
+                    c.close();
+                } catch (Exception ignored) {
+                    // this worker's own attachment
+                }
+            }
+            oneJob.clear();
         }
     }
 
@@ -162,10 +226,30 @@ public final class PoolWorker {
         return task;
     }
 
-    /** Each named segment is attached once and kept for the life of the worker. */
+    /** Each named segment is attached once and kept while its name still names it (see {@link #attached}). */
     private Object attach(Class<?> type, Attachable.Ref ref) {
-        return attached.computeIfAbsent(List.of(type.getName(), ref), k -> ValueCodec.open(type, ref));
+        List<Object> key = List.of(type.getName(), ref);
+        Object now = fileKeyOf(ref);
+        Kept kept = attached.get(key);
+        if (kept != null && now != null && now.equals(kept.fileKey())) {
+            return kept.object();
+        }
+        if (kept != null) {
+            attached.remove(key);
+            kept.close(); // its name names another file now, or nothing
+        }
+        Object opened = ValueCodec.open(type, ref);
+        Object key2 = fileKeyOf(ref);
+        if (key2 != null) {
+            attached.put(key, new Kept(opened, key2));
+        } else if (opened instanceof AutoCloseable) {
+            oneJob.add((AutoCloseable) opened); // cannot be checked later: closed after this job
+        }
+        return opened;
     }
+
+    /** Attachments kept for one job only. */
+    private final List<AutoCloseable> oneJob = new ArrayList<>();
 
     private static void send(QueueProducer out, int type, byte[] message) throws InterruptedException {
         if (message != null) {

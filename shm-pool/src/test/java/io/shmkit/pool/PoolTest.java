@@ -182,6 +182,81 @@ class PoolTest extends SegmentTestSupport {
         }
     }
 
+    /** Reads element 0 of the array it is given. */
+    public static final class First implements Task<SharedLongArray, Long> {
+        @Override
+        public Long apply(SharedLongArray a) {
+            return a.get(0);
+        }
+    }
+
+    /** Throws with a message far larger than a result message carries. */
+    public static final class Huge implements Task<Integer, Integer> {
+        @Override
+        public Integer apply(Integer n) {
+            throw new IllegalArgumentException("x".repeat(n));
+        }
+    }
+
+    /** Returns a temporary segment it closes (so unlinks) at once: the pool's JVM cannot attach it. */
+    public static final class Vanishing implements Task<SegmentDirectoryHolder, SharedLong> {
+        @Override
+        public SharedLong apply(SegmentDirectoryHolder d) {
+            SharedLong gone = SharedLong.create(d.directory().temporary(), "vanishing", 1);
+            gone.close();
+            return gone;
+        }
+    }
+
+    record SegmentDirectoryHolder(io.shmkit.core.SegmentDirectory directory) {
+    }
+
+    @Test
+    void aSegmentNameUsedAgainIsAttachedAgainNotReadStale() throws Exception {
+        for (long round = 1; round <= 3; round++) {
+            try (var a = SharedLongArray.create(dir, "reused", 1)) {
+                a.set(0, round * 100);
+                assertEquals(round * 100, shared.submit(First.class, a).get(), "round " + round);
+            } finally {
+                dir.unlink("reused");
+            }
+        }
+    }
+
+    @Test
+    void aFailureTooLargeForAMessageFailsItsTaskNotItsWorker() throws Exception {
+        List<Long> before = shared.workerPids();
+        var e = assertThrows(ExecutionException.class, () -> shared.submit(Huge.class, 2_000_000).get());
+        RemoteTaskException remote = assertInstanceOf(RemoteTaskException.class, e.getCause());
+        assertTrue(remote.remoteMessage().endsWith("... (2000000 characters)"), remote.remoteMessage().length() + "");
+        assertEquals(before, shared.workerPids(), "no worker died");
+    }
+
+    @Test
+    void aResultThePoolCannotReadFailsThatTaskAndThePoolGoesOn() throws Exception {
+        var e = assertThrows(ExecutionException.class, () -> shared.submit(Vanishing.class, new SegmentDirectoryHolder(dir)).get());
+        assertTrue(e.getCause().getMessage().startsWith("the result of task Vanishing("), e.getCause().getMessage());
+        assertEquals(16L, shared.submit(Square.class, 4L).get());
+    }
+
+    @Test
+    void aDependentActionMayWaitOnThePoolAndImapGoesOnAfterAFailure() throws Exception {
+        assertEquals(81L, shared.submit(Square.class, 3L).thenApply(r -> shared.submit(Square.class, r).join())
+                .get(60, java.util.concurrent.TimeUnit.SECONDS), "the callback's own task was read: no deadlock");
+        List<String> seen = new ArrayList<>();
+        var it = shared.imapUnordered(Divide.class, List.of(1, 0, 2), 1).iterator();
+        for (int i = 0; i < 3; i++) {
+            try {
+                seen.add(String.valueOf(it.next()));
+            } catch (RemoteTaskException failed) {
+                seen.add("failed");
+            }
+        }
+        assertEquals(3, seen.size());
+        assertTrue(seen.contains("failed") && seen.contains("100") && seen.contains("50"), seen.toString());
+        assertFalse(it.hasNext());
+    }
+
     @Test
     void aWorkerKilledMidTaskFailsItsTaskAndIsReplaced() throws Exception {
         try (Pool pool = Pool.builder().workers(1).jvmOptions("-Xmx64m").quiet().start();
@@ -237,8 +312,8 @@ class PoolTest extends SegmentTestSupport {
             CompletableFuture<Long> hung = doomed.submit(Hang.class, started);
             awaitNonZero(started);
             doomed.terminate();
-            var e = assertThrows(CompletionException.class, hung::join);
-            assertInstanceOf(CancellationException.class, e.getCause());
+            assertThrows(CancellationException.class, hung::join);
+            assertTrue(hung.isCancelled(), "terminate cancels the futures it fails");
         }
     }
 
