@@ -101,7 +101,8 @@ public final class ShmBench {
                                 "transport", MESSAGING_HEADLINE_TRANSPORTS)),
                         new Headline("messaging-claim", "MessagingBenchmark.receive$", Map.of("size", new String[] {"65536"},
                                 "transport", CLAIM_HEADLINE_TRANSPORTS))),
-                        List.of("floor", "shmkitQueue", "agronaRingBuffers", "aeron", "shmkitPipe"), false, true));
+                        List.of("floor", "shmkitQueue", "agronaRingBuffers", "aeron", "shmkitPipe"), false, true),
+                new Group("pool", "PoolTaskBenchmark|PipelineBenchmark", List.of(), List.of(), false, false));
     }
 
     /** What the targets rest on: every group's headlines; in smoke mode the handoff runs at its smallest n. */
