@@ -250,7 +250,8 @@ final class SegmentFile {
             // the hint below still applies
         }
         return new SegmentExistsException(name, "already exists: " + target + creator + " (attach with open or"
-                + " openOrCreate; remove a leftover with SegmentDirectory.unlink(name); SegmentDirectory.temporary()"
+                + " openOrCreate; remove a leftover with SegmentDirectory.unlink(name), or all of them with 'shm gc';"
+                + " SegmentDirectory.temporary()"
                 + " gives each run unique names that are removed on close)");
     }
 

@@ -77,7 +77,20 @@ public final class SharedMemory extends SharedObject {
         return new SharedMemory(SegmentFile.open(directory, name, access, bytesOf(kind)));
     }
 
-    /** The kind the header records: BYTES, QUEUE or BROADCAST. */
+    /**
+     * Attaches read-only to any segment, whatever its kind and layout, as untyped bytes: for
+     * tools that show what a segment holds (the {@code shm} command), reading its header through
+     * {@link #info()}. Its lock area is readable through {@link #lockArea()}; nothing can be
+     * written through it.
+     *
+     * @throws SegmentNotFoundException if there is none
+     * @throws SegmentFormatException   if it is not a valid segment
+     */
+    public static SharedMemory openReadOnlyView(SegmentDirectory directory, String name) {
+        return new SharedMemory(SegmentFile.open(directory, name, Access.READ_ONLY));
+    }
+
+    /** The kind the header records: BYTES, QUEUE or BROADCAST (any kind for {@link #openReadOnlyView}). */
     public SegmentKind kind() {
         return file.info.kind();
     }

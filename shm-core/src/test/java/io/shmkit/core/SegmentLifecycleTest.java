@@ -29,8 +29,8 @@ class SegmentLifecycleTest extends SegmentTestSupport {
             var e = assertThrows(SegmentExistsException.class, () -> SharedInt.create(dir, "x"));
             assertEquals("segment 'x' already exists: " + dir.pathOf("x") + ", created by pid " + ProcessHandle.current().pid()
                     + " (a process with that pid is running) (attach with open or openOrCreate; remove a leftover with"
-                    + " SegmentDirectory.unlink(name); SegmentDirectory.temporary() gives each run unique names that are"
-                    + " removed on close)", e.getMessage());
+                    + " SegmentDirectory.unlink(name), or all of them with 'shm gc'; SegmentDirectory.temporary() gives"
+                    + " each run unique names that are removed on close)", e.getMessage());
             assertEquals("x", e.segmentName());
         }
     }

@@ -182,6 +182,28 @@ public final class MessageQueue implements AutoCloseable, io.shmkit.core.Attacha
         return queue;
     }
 
+    /**
+     * The state of queue {@code name}, whatever its messages: for monitoring (the {@code shm}
+     * command). Attaches, takes no role, writes nothing, and detaches.
+     *
+     * @throws SegmentNotFoundException if there is none
+     * @throws SegmentLayoutException   if it is not a queue
+     * @throws SegmentFormatException   if its descriptor is corrupt
+     */
+    public static QueueStatus inspect(SegmentDirectory directory, String name) {
+        SharedMemory memory = SharedMemory.open(directory, name, SegmentKind.QUEUE, Access.READ_WRITE);
+        Descriptor d;
+        try {
+            d = Descriptor.read(name, memory.asSegment());
+        } catch (RuntimeException e) {
+            memory.close();
+            throw e;
+        }
+        try (MessageQueue queue = attach(memory, LockOptions.DEFAULT, d.layout, d.recordSize)) {
+            return queue.status();
+        }
+    }
+
     private static MessageQueue attach(SharedMemory memory, LockOptions waiting, String layout, int recordSize) {
         try {
             return new MessageQueue(memory, waiting, layout, recordSize);
