@@ -43,6 +43,7 @@ final class Inspect implements Callable<Integer> {
     /** The lock area's offset in the file (docs/format.md). */
     static final long LOCK_AREA = 0x100;
     private static final Pattern FIELD = Pattern.compile("([A-Za-z_$][\\w$]*):([a-z]+[0-9]*)@(\\d+)(?=[,}])");
+    private static final Pattern SLOTS = Pattern.compile("(readers|holders):i64\\[(\\d+)]@(\\d+)");
     private static final Map<String, String> CTYPES = Map.ofEntries(Map.entry("f64", "c_double"), Map.entry("f32", "c_float"),
             Map.entry("i64", "c_int64"), Map.entry("i32", "c_int32"), Map.entry("i16", "c_int16"), Map.entry("i8", "c_int8"),
             Map.entry("u16", "c_uint16"), Map.entry("u8", "c_uint8"), Map.entry("bool", "c_bool"), Map.entry("char", "c_char"));
@@ -106,6 +107,10 @@ final class Inspect implements Callable<Integer> {
                 Map<String, Object> lock = new LinkedHashMap<>();
                 lock.put("type", state);
                 lock.putAll(lock(data, 0)); // a lock segment: its owner block starts the data
+                Matcher slots = SLOTS.matcher(info.layout());
+                if (slots.find()) { // a read/write lock's readers, a semaphore's permit holders
+                    lock.put(slots.group(1), slots(data, Long.parseLong(slots.group(3)), Integer.parseInt(slots.group(2))));
+                }
                 m.put("lock", lock);
             }
         }
@@ -215,6 +220,30 @@ final class Inspect implements Callable<Integer> {
         m.put("recoveries", s.get(JAVA_INT, offset + RECOVERIES));
         m.put("lastDeadPid", s.get(JAVA_INT, offset + DEAD_PID));
         return m;
+    }
+
+    /**
+     * The used slots of a slot array (docs/locks.md §2: {@code pid << 32 | tag16 << 16 | count}),
+     * each with its process's liveness.
+     */
+    static List<Object> slots(MemorySegment s, long offset, int count) {
+        List<Object> out = new ArrayList<>();
+        for (int i = 0; i < count; i++) {
+            long word = s.get(JAVA_LONG, offset + 8L * i);
+            if (word == 0) {
+                continue;
+            }
+            long pid = (word >>> 32) & 0x7FFF_FFFFL;
+            long ticks = ProcessLiveness.startTicks(pid);
+            Map<String, Object> slot = new LinkedHashMap<>();
+            slot.put("slot", i);
+            slot.put("pid", pid);
+            slot.put("holds", word & 0xFFFF);
+            slot.put("alive", ticks == ProcessLiveness.UNKNOWN ? "UNKNOWN"
+                    : ticks != ProcessLiveness.DEAD && (ticks & 0xFFFF) == ((word >>> 16) & 0xFFFF) ? "ALIVE" : "DEAD");
+            out.add(slot);
+        }
+        return out;
     }
 
     static Map<String, Object> queue(QueueStatus q) {

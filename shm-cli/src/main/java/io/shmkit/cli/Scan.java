@@ -22,7 +22,9 @@ import java.util.TreeSet;
 
 /**
  * What sits in a segment directory: each file, read as a shmkit segment if it is one (never
- * written, never mapped here), and the live processes that map it, from {@code /proc/<pid>/maps}.
+ * written, never mapped here), and the live processes that use it: that map it
+ * ({@code /proc/<pid>/maps}) or hold it open ({@code /proc/<pid>/fd}, as a process does between
+ * opening a segment and mapping it), matched by inode.
  */
 final class Scan {
     private Scan() {
@@ -105,6 +107,21 @@ final class Scan {
                             // not a file mapping
                         }
                     }
+                }
+                // a process that has opened a segment and not yet mapped it (a JVM or Python attaching) uses it too
+                try (DirectoryStream<Path> fds = Files.newDirectoryStream(p.resolve("fd"))) {
+                    for (Path fd : fds) {
+                        try {
+                            if (Files.readSymbolicLink(fd).toString().startsWith(prefix)) {
+                                long inode = ((Number) Files.getAttribute(fd, "unix:ino")).longValue();
+                                byInode.computeIfAbsent(inode, k -> new TreeSet<>()).add(pid);
+                            }
+                        } catch (IOException | UnsupportedOperationException | IllegalArgumentException closedMeanwhile) {
+                            // the descriptor was closed during the scan
+                        }
+                    }
+                } catch (IOException | SecurityException e) {
+                    unreadable++;
                 }
             }
         } catch (IOException e) {
