@@ -12,6 +12,7 @@ import io.shmkit.core.SegmentDirectory;
 import io.shmkit.core.SegmentInfo;
 import io.shmkit.core.SegmentKind;
 import io.shmkit.core.SharedMemory;
+import io.shmkit.msg.Broadcast;
 import io.shmkit.msg.MessageQueue;
 import io.shmkit.msg.QueueStatus;
 import io.shmkit.sync.LockHolder;
@@ -94,6 +95,18 @@ final class Inspect implements Callable<Integer> {
         m.put("mappedBy", List.copyOf(entry.mappedBy()));
         if (info.kind() == SegmentKind.QUEUE) {
             m.put("queue", queue(MessageQueue.inspect(dir, name)));
+            return m;
+        }
+        if (info.kind() == SegmentKind.BROADCAST) {
+            try (Broadcast b = Broadcast.open(dir, name)) {
+                Map<String, Object> cast = new LinkedHashMap<>();
+                cast.put("capacity", b.capacity());
+                cast.put("maxMessage", b.maxMessageLength());
+                cast.put("position", b.position());
+                cast.put("transmitter", b.transmitterHolder().map(Inspect::holder).orElse(null));
+                cast.put("transmitterGone", b.isTransmitterGone());
+                m.put("broadcast", cast); // how far each receiver lags or was lapped is its own, not in the segment
+            }
             return m;
         }
         try (SharedMemory memory = SharedMemory.openReadOnlyView(dir, name)) {
