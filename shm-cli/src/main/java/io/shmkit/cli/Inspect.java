@@ -43,7 +43,6 @@ final class Inspect implements Callable<Integer> {
     static final long OWNER = 0, HOLDER = 8, HOLDS = 16, FLAGS = 20, RECOVERIES = 24, DEAD_PID = 28;
     /** The lock area's offset in the file (docs/format.md). */
     static final long LOCK_AREA = 0x100;
-    private static final Pattern FIELD = Pattern.compile("([A-Za-z_$][\\w$]*):([a-z]+[0-9]*)@(\\d+)(?=[,}])");
     private static final Pattern SLOTS = Pattern.compile("(readers|holders):i64\\[(\\d+)]@(\\d+)");
     private static final Map<String, String> CTYPES = Map.ofEntries(Map.entry("f64", "c_double"), Map.entry("f32", "c_float"),
             Map.entry("i64", "c_int64"), Map.entry("i32", "c_int32"), Map.entry("i16", "c_int16"), Map.entry("i8", "c_int8"),
@@ -62,7 +61,7 @@ final class Inspect implements Callable<Integer> {
     @Override
     public Integer call() {
         SegmentDirectory dir = common.directory();
-        Map<String, Object> report = inspect(dir, Shm.name(name));
+        Map<String, Object> report = inspectSafely(dir, Shm.name(name));
         PrintWriter out = spec.commandLine().getOut();
         if (common.json) {
             out.println(Json.write(report));
@@ -70,6 +69,18 @@ final class Inspect implements Callable<Integer> {
             print(out, report, "");
         }
         return 0;
+    }
+
+    /**
+     * {@link #inspect}, with a segment truncated while it is read (the JDK turns the SIGBUS into
+     * an {@link InternalError}) reported as such.
+     */
+    static Map<String, Object> inspectSafely(SegmentDirectory dir, String name) {
+        try {
+            return inspect(dir, name);
+        } catch (InternalError e) {
+            throw new IllegalStateException("segment '" + name + "' was truncated or replaced while it was being read", e);
+        }
     }
 
     static Map<String, Object> inspect(SegmentDirectory dir, String name) {
@@ -93,12 +104,14 @@ final class Inspect implements Callable<Integer> {
         m.put("creator", info.creator().describe());
         m.put("instanceId", String.format("%016x", info.instanceId()));
         m.put("mappedBy", List.copyOf(entry.mappedBy()));
+        // pids and start times in lock words mean processes of the creator's pid namespace and boot only
+        boolean sameView = info.creator().sameHostView(io.shmkit.core.ProcessIdentity.current());
         if (info.kind() == SegmentKind.QUEUE) {
             m.put("queue", queue(MessageQueue.inspect(dir, name)));
             return m;
         }
         if (info.kind() == SegmentKind.BROADCAST) {
-            try (Broadcast b = Broadcast.open(dir, name)) {
+            try (Broadcast b = Broadcast.openReadOnly(dir, name)) {
                 Map<String, Object> cast = new LinkedHashMap<>();
                 cast.put("capacity", b.capacity());
                 cast.put("maxMessage", b.maxMessageLength());
@@ -114,15 +127,15 @@ final class Inspect implements Callable<Integer> {
             if (info.kind() != SegmentKind.BROADCAST) {
                 m.put("preview", preview(info, data));
             }
-            m.put("builtInLock", lock(memory.lockArea(), 0));
+            m.put("builtInLock", lock(memory.lockArea(), 0, sameView));
             String state = info.layout().contains("{") ? info.layout().substring(0, info.layout().indexOf('{')) : "";
             if (info.kind() == SegmentKind.STRUCT && LOCK_STATES.contains(state)) {
                 Map<String, Object> lock = new LinkedHashMap<>();
                 lock.put("type", state);
-                lock.putAll(lock(data, 0)); // a lock segment: its owner block starts the data
+                lock.putAll(lock(data, 0, sameView)); // a lock segment: its owner block starts the data
                 Matcher slots = SLOTS.matcher(info.layout());
                 if (slots.find()) { // a read/write lock's readers, a semaphore's permit holders
-                    lock.put(slots.group(1), slots(data, Long.parseLong(slots.group(3)), Integer.parseInt(slots.group(2))));
+                    lock.put(slots.group(1), slots(data, Long.parseLong(slots.group(3)), Integer.parseInt(slots.group(2)), sameView));
                 }
                 m.put("lock", lock);
             }
@@ -130,19 +143,74 @@ final class Inspect implements Callable<Integer> {
         return m;
     }
 
-    /** The layout as ctypes would declare it. */
+    /** A top-level field of a struct layout: its type text ({@code f64}, {@code f64[4]}, {@code {...}#n}) and offset. */
+    record Field(String name, String type, long offset) {
+        boolean isScalar() {
+            return CTYPES.containsKey(type);
+        }
+
+        /** The ctypes type: a scalar, {@code T * n} for an array of scalars; null for a nested struct. */
+        String ctype() {
+            if (isScalar()) {
+                return CTYPES.get(type);
+            }
+            Matcher a = ARRAY.matcher(type);
+            return a.matches() && CTYPES.containsKey(a.group(1)) ? CTYPES.get(a.group(1)) + " * " + a.group(2) : null;
+        }
+    }
+
+    private static final Pattern ARRAY = Pattern.compile("([a-z]+[0-9]*)\\[(\\d+)]");
+
+    /** The top-level fields of a struct layout text, splitting at commas outside nested braces and brackets. */
+    static List<Field> fields(String layout) {
+        int open = layout.indexOf('{');
+        int close = layout.lastIndexOf('}');
+        List<Field> out = new ArrayList<>();
+        if (open < 0 || close < open) {
+            return out;
+        }
+        String body = layout.substring(open + 1, close);
+        int depth = 0;
+        int start = 0;
+        for (int i = 0; i <= body.length(); i++) {
+            char c = i < body.length() ? body.charAt(i) : ',';
+            if (c == '{' || c == '[') {
+                depth++;
+            } else if (c == '}' || c == ']') {
+                depth--;
+            } else if (c == ',' && depth == 0) {
+                String part = body.substring(start, i);
+                int colon = part.indexOf(':');
+                int at = part.lastIndexOf('@');
+                if (colon > 0 && at > colon) {
+                    try {
+                        out.add(new Field(part.substring(0, colon), part.substring(colon + 1, at), Long.parseLong(part.substring(at + 1))));
+                    } catch (NumberFormatException ignored) {
+                        // not a field this tool understands: shown in the layout line
+                    }
+                }
+                start = i + 1;
+            }
+        }
+        return out;
+    }
+
+    /** The layout as ctypes would declare it, or what cannot be declared here. */
     static String ctypes(SegmentInfo info) {
         String layout = info.layout();
         String element;
         int brace = layout.indexOf('{');
         if (brace > 0) {
-            List<String> fields = new ArrayList<>();
-            Matcher f = FIELD.matcher(layout);
-            while (f.find()) {
-                fields.add("('" + f.group(1) + "', " + CTYPES.getOrDefault(f.group(2), f.group(2)) + ")");
+            List<String> decl = new ArrayList<>();
+            List<Field> fields = fields(layout);
+            for (Field f : fields) {
+                decl.add(f.ctype() == null ? null : "('" + f.name() + "', " + f.ctype() + ")");
             }
-            element = "class " + layout.substring(0, brace) + "(Structure): _fields_ = [" + String.join(", ", fields) + "]";
-            element += "   # " + layout;
+            if (decl.contains(null) || fields.isEmpty()) {
+                element = "(nested struct fields: declare from the layout line, or use python/shmkit.py's ctypes())";
+            } else {
+                element = "class " + layout.substring(0, brace) + "(Structure): _fields_ = [" + String.join(", ", decl) + "]";
+            }
         } else {
             element = CTYPES.getOrDefault(layout, layout);
         }
@@ -166,12 +234,12 @@ final class Inspect implements Callable<Integer> {
             return out;
         }
         if (info.layout().equals("char")) {
-            byte[] bytes = data.asSlice(0, info.dataSize()).toArray(JAVA_BYTE);
+            byte[] bytes = data.asSlice(0, Math.min(info.dataSize(), 200)).toArray(JAVA_BYTE);
             int end = 0;
             while (end < bytes.length && bytes[end] != 0) {
                 end++;
             }
-            out.add(new String(bytes, 0, Math.min(end, 200), java.nio.charset.StandardCharsets.UTF_8));
+            out.add(new String(bytes, 0, end, java.nio.charset.StandardCharsets.UTF_8) + (end == bytes.length && info.dataSize() > end ? "..." : ""));
             return out;
         }
         for (long i = 0; i < n; i++) {
@@ -183,9 +251,8 @@ final class Inspect implements Callable<Integer> {
             if (info.layout().contains("{")) {
                 Map<String, Object> record = new LinkedHashMap<>();
                 record.put("index", i);
-                Matcher f = FIELD.matcher(info.layout());
-                while (f.find()) {
-                    record.put(f.group(1), scalar(data, base + Long.parseLong(f.group(3)), f.group(2)));
+                for (Field f : fields(info.layout())) {
+                    record.put(f.name(), f.isScalar() ? scalar(data, base + f.offset(), f.type()) : "(" + f.type() + ")");
                 }
                 out.add(record);
             } else {
@@ -211,7 +278,7 @@ final class Inspect implements Callable<Integer> {
     }
 
     /** An owner block at {@code offset} of {@code s}, decoded, with the holder's liveness read from /proc. */
-    static Map<String, Object> lock(MemorySegment s, long offset) {
+    static Map<String, Object> lock(MemorySegment s, long offset, boolean sameView) {
         long owner = s.get(JAVA_LONG, offset + OWNER);
         long holder = s.get(JAVA_LONG, offset + HOLDER);
         int flags = s.get(JAVA_INT, offset + FLAGS);
@@ -221,8 +288,8 @@ final class Inspect implements Callable<Integer> {
             long pid = (owner >>> 32) & 0x7FFF_FFFFL;
             long tag = owner & 0xFFFF_FFFFL;
             long ticks = ProcessLiveness.startTicks(pid);
-            String alive = ticks == ProcessLiveness.UNKNOWN ? "UNKNOWN" : ticks != ProcessLiveness.DEAD && (ticks & 0xFFFF_FFFFL) == tag
-                    ? "ALIVE" : "DEAD";
+            String alive = !sameView || ticks == ProcessLiveness.UNKNOWN ? "UNKNOWN"
+                    : ticks != ProcessLiveness.DEAD && (ticks & 0xFFFF_FFFFL) == tag ? "ALIVE" : "DEAD";
             m.put("holderPid", pid);
             m.put("holderThread", holder & 0xFFFF_FFFFL);
             m.put("holderAlive", alive);
@@ -239,7 +306,7 @@ final class Inspect implements Callable<Integer> {
      * The used slots of a slot array (docs/locks.md §2: {@code pid << 32 | tag16 << 16 | count}),
      * each with its process's liveness.
      */
-    static List<Object> slots(MemorySegment s, long offset, int count) {
+    static List<Object> slots(MemorySegment s, long offset, int count, boolean sameView) {
         List<Object> out = new ArrayList<>();
         for (int i = 0; i < count; i++) {
             long word = s.get(JAVA_LONG, offset + 8L * i);
@@ -252,7 +319,7 @@ final class Inspect implements Callable<Integer> {
             slot.put("slot", i);
             slot.put("pid", pid);
             slot.put("holds", word & 0xFFFF);
-            slot.put("alive", ticks == ProcessLiveness.UNKNOWN ? "UNKNOWN"
+            slot.put("alive", !sameView || ticks == ProcessLiveness.UNKNOWN ? "UNKNOWN"
                     : ticks != ProcessLiveness.DEAD && (ticks & 0xFFFF) == ((word >>> 16) & 0xFFFF) ? "ALIVE" : "DEAD");
             out.add(slot);
         }
@@ -296,10 +363,10 @@ final class Inspect implements Callable<Integer> {
             } else if (v instanceof List<?> list && !list.isEmpty() && !(list.getFirst() instanceof Long)) {
                 out.println(indent + e.getKey() + ":");
                 for (Object item : list) {
-                    out.println(indent + "  " + (item instanceof Map<?, ?> r ? r.toString() : item));
+                    out.println(indent + "  " + Shm.printable(String.valueOf(item)));
                 }
             } else {
-                String text = String.valueOf(v);
+                String text = Shm.printable(String.valueOf(v)).replace("\\x0a", "\n");
                 out.printf("%s%-18s %s%n", indent, e.getKey(), text.replace("\n", "\n" + indent + " ".repeat(19)));
             }
         }

@@ -31,7 +31,7 @@ final class Scan {
     }
 
     /** One file of the directory. {@code info} is null for a foreign file, with {@code problem} saying why. */
-    record Entry(String name, Path path, long size, long inode, SegmentInfo info, String problem, Set<Long> mappedBy) {
+    record Entry(String name, Path path, long size, FileId file, SegmentInfo info, String problem, Set<Long> mappedBy) {
         boolean isSegment() {
             return info != null;
         }
@@ -60,10 +60,14 @@ final class Scan {
         }
     }
 
-    /** Who maps which file: pids by inode, for files in one directory; and how many processes could not be read. */
-    record Mappers(Map<Long, Set<Long>> byInode, int unreadable, int processes) {
-        Set<Long> of(long inode) {
-            return byInode.getOrDefault(inode, Set.of());
+    /** A file's identity: device and inode, as {@code stat} gives them. */
+    record FileId(long dev, long ino) {
+    }
+
+    /** Who uses which file: pids by file identity; and how many processes could not be read. */
+    record Mappers(Map<FileId, Set<Long>> byFile, int unreadable, int processes) {
+        Set<Long> of(FileId id) {
+            return id == null ? Set.of() : byFile.getOrDefault(id, Set.of());
         }
 
         /** What the scan could not see, for the output: empty if it saw every process. */
@@ -73,13 +77,20 @@ final class Scan {
         }
     }
 
-    /** Scans {@code /proc/*}{@code /maps} for mappings of files in {@code directory}, this process excepted. */
-    static Mappers mappers(Path directory) {
-        String prefix = directory.toAbsolutePath().normalize() + "/";
+    /**
+     * Scans every process's {@code /proc/<pid>/maps} and {@code /proc/<pid>/fd} (this process
+     * excepted) for the files in {@code wanted}, matched by device and inode, never by path: a
+     * process that reached the file through a symbolic link, a bind mount or another mount
+     * namespace names it by another path.
+     */
+    static Mappers mappers(Set<FileId> wanted) {
         long self = ProcessHandle.current().pid();
-        Map<Long, Set<Long>> byInode = new HashMap<>();
+        Map<FileId, Set<Long>> byFile = new HashMap<>();
         int unreadable = 0;
         int processes = 0;
+        if (wanted.isEmpty()) {
+            return new Mappers(byFile, 0, 0);
+        }
         try (DirectoryStream<Path> proc = Files.newDirectoryStream(Path.of("/proc"), p -> p.getFileName().toString().matches("\\d+"))) {
             for (Path p : proc) {
                 long pid = Long.parseLong(p.getFileName().toString());
@@ -87,47 +98,97 @@ final class Scan {
                     continue;
                 }
                 processes++;
-                List<String> lines;
+                boolean blind = false;
                 try {
-                    lines = Files.readAllLines(p.resolve("maps"));
-                } catch (IOException | SecurityException e) {
-                    unreadable++;
-                    continue;
-                }
-                for (String line : lines) {
-                    int slash = line.indexOf('/');
-                    if (slash < 0 || !line.startsWith(prefix, slash)) {
-                        continue;
-                    }
-                    String[] f = line.trim().split("\\s+", 6);
-                    if (f.length >= 6) {
-                        try {
-                            byInode.computeIfAbsent(Long.parseLong(f[4]), k -> new TreeSet<>()).add(pid);
-                        } catch (NumberFormatException ignored) {
-                            // not a file mapping
+                    for (String line : Files.readAllLines(p.resolve("maps"))) {
+                        FileId id = mapsFile(line);
+                        if (id != null && wanted.contains(id)) {
+                            byFile.computeIfAbsent(id, k -> new TreeSet<>()).add(pid);
                         }
                     }
+                } catch (IOException | SecurityException e) {
+                    blind = true;
                 }
                 // a process that has opened a segment and not yet mapped it (a JVM or Python attaching) uses it too
                 try (DirectoryStream<Path> fds = Files.newDirectoryStream(p.resolve("fd"))) {
                     for (Path fd : fds) {
                         try {
-                            if (Files.readSymbolicLink(fd).toString().startsWith(prefix)) {
-                                long inode = ((Number) Files.getAttribute(fd, "unix:ino")).longValue();
-                                byInode.computeIfAbsent(inode, k -> new TreeSet<>()).add(pid);
+                            FileId id = new FileId(((Number) Files.getAttribute(fd, "unix:dev")).longValue(),
+                                    ((Number) Files.getAttribute(fd, "unix:ino")).longValue());
+                            if (wanted.contains(id)) {
+                                byFile.computeIfAbsent(id, k -> new TreeSet<>()).add(pid);
                             }
                         } catch (IOException | UnsupportedOperationException | IllegalArgumentException closedMeanwhile) {
-                            // the descriptor was closed during the scan
+                            // the descriptor was closed during the scan, or is not a file
                         }
                     }
                 } catch (IOException | SecurityException e) {
+                    blind = true;
+                }
+                if (blind) {
                     unreadable++;
                 }
             }
         } catch (IOException e) {
             return new Mappers(Map.of(), 1, 1);
         }
-        return new Mappers(byInode, unreadable, processes);
+        return new Mappers(byFile, unreadable, processes);
+    }
+
+    /** The device and inode a maps line names ({@code addr perms offset MAJ:MIN inode path}), or null. */
+    static FileId mapsFile(String line) {
+        String[] f = line.trim().split("\\s+", 6);
+        if (f.length < 5) {
+            return null;
+        }
+        try {
+            long ino = Long.parseLong(f[4]);
+            int colon = f[3].indexOf(':');
+            if (ino == 0 || colon < 0) {
+                return null;
+            }
+            long major = Long.parseLong(f[3], 0, colon, 16);
+            long minor = Long.parseLong(f[3], colon + 1, f[3].length(), 16);
+            return new FileId(makedev(major, minor), ino);
+        } catch (NumberFormatException e) {
+            return null;
+        }
+    }
+
+    /** glibc's {@code makedev}: how {@code st_dev} encodes a major and minor number. */
+    static long makedev(long major, long minor) {
+        return ((major & 0xFFFFF000L) << 32) | ((major & 0xFFFL) << 8) | ((minor & 0xFFFFFF00L) << 12) | (minor & 0xFFL);
+    }
+
+    /** The identity of a file, not following a link; null if it cannot be read. */
+    static FileId id(Path path) {
+        try {
+            return new FileId(((Number) Files.getAttribute(path, "unix:dev", LinkOption.NOFOLLOW_LINKS)).longValue(),
+                    ((Number) Files.getAttribute(path, "unix:ino", LinkOption.NOFOLLOW_LINKS)).longValue());
+        } catch (IOException | UnsupportedOperationException | IllegalArgumentException e) {
+            return null;
+        }
+    }
+
+    /** The identities of the files of {@code dir} (hidden ones too: cheap, and harmless). */
+    static Set<FileId> ids(Path dir) {
+        Set<FileId> ids = new java.util.HashSet<>();
+        try (DirectoryStream<Path> files = Files.newDirectoryStream(dir)) {
+            for (Path f : files) {
+                FileId id = id(f);
+                if (id != null) {
+                    ids.add(id);
+                }
+            }
+        } catch (IOException e) {
+            // reported by entries()
+        }
+        return ids;
+    }
+
+    /** Scans for the users of the files of {@code dir}. */
+    static Mappers mappers(Path dir) {
+        return mappers(ids(dir));
     }
 
     /**
@@ -157,21 +218,20 @@ final class Scan {
     static Entry entry(SegmentDirectory dir, String name, Mappers maps) {
         Path path = dir.path().resolve(name);
         long size = -1;
-        long inode = -1;
         try {
             size = Files.size(path);
-            inode = ((Number) Files.getAttribute(path, "unix:ino", LinkOption.NOFOLLOW_LINKS)).longValue();
-        } catch (IOException | UnsupportedOperationException | IllegalArgumentException e) {
-            // reported through problem below if it is not a segment
+        } catch (IOException e) {
+            // a dangling link, a file gone meanwhile: reported through problem below
         }
-        Set<Long> mappedBy = inode < 0 ? Set.of() : maps.of(inode);
+        FileId file = id(path);
+        Set<Long> mappedBy = maps.of(file);
         if (!SegmentNames.isValid(name)) {
-            return new Entry(name, path, size, inode, null, "not a valid segment name", mappedBy);
+            return new Entry(name, path, size, file, null, "not a valid segment name", mappedBy);
         }
         try {
-            return new Entry(name, path, size, inode, dir.info(name), null, mappedBy);
+            return new Entry(name, path, size, file, dir.info(name), null, mappedBy);
         } catch (SegmentException | java.io.UncheckedIOException e) {
-            return new Entry(name, path, size, inode, null, e.getMessage(), mappedBy);
+            return new Entry(name, path, size, file, null, e.getMessage(), mappedBy);
         }
     }
 }

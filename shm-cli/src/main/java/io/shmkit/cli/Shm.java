@@ -51,10 +51,17 @@ public final class Shm implements Runnable {
         CommandLine cl = new CommandLine(new Shm());
         cl.setOut(out);
         cl.setErr(err);
+        cl.setParameterExceptionHandler((e, arguments) -> {
+            CommandLine sub = e.getCommandLine();
+            String who = sub.getCommandName().equals("shm") ? "shm" : "shm " + sub.getCommandName();
+            err.println(who + ": " + printable(e.getMessage()) + " (see " + sub.getCommandSpec().qualifiedName() + " --help)");
+            err.flush();
+            return USAGE;
+        });
         cl.setExecutionExceptionHandler((e, commandLine, parsed) -> {
             String message = e instanceof SegmentException || e instanceof IllegalArgumentException
                     || e instanceof IllegalStateException ? e.getMessage() : e.toString();
-            err.println("shm " + commandLine.getCommandName() + ": " + message);
+            err.println("shm " + commandLine.getCommandName() + ": " + printable(message));
             if (verbose) {
                 e.printStackTrace(err);
             }
@@ -129,13 +136,13 @@ public final class Shm implements Runnable {
                     "MAPPED BY");
             for (Scan.Entry e : entries) {
                 if (e.isSegment()) {
-                    out.printf("%-28s %-13s %-34s %12d  %-20s %-16s %s%n", e.name(), e.info().kind(),
+                    out.printf("%-28s %-13s %-34s %12d  %-20s %-16s %s%n", printable(e.name()), e.info().kind(),
                             shorten(e.info().layout() + " x " + e.info().elementCount(), 34), e.size(),
                             e.info().createdAt().toString().substring(0, 19), e.info().creatorPid() + " "
                                     + e.creatorLiveness().name().toLowerCase(), e.mappedBy().isEmpty() ? "-" : e.mappedBy());
                 } else {
-                    out.printf("%-28s %-13s %-34s %12d  %s%n", e.name(), "foreign", shorten(e.problem(), 34), e.size(),
-                            "(not a shmkit segment: never touched)");
+                    out.printf("%-28s %-13s %-34s %12d  %s%n", printable(e.name()), "foreign", shorten(e.problem(), 34), e.size(),
+                            "(not a segment shm opens: never touched)");
                 }
             }
             if (!maps.blindSpot().isEmpty()) {
@@ -145,7 +152,28 @@ public final class Shm implements Runnable {
         }
     }
 
+    /**
+     * {@code s} with control characters shown as {@code \xHH}, as {@code ls -b} does: any local user
+     * can name a file in {@code /dev/shm}, and a name must not move the cursor or fake a row.
+     */
+    static String printable(String s) {
+        if (s == null) {
+            return "";
+        }
+        StringBuilder sb = new StringBuilder(s.length());
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            if (c < 0x20 || c == 0x7f || (c >= 0x80 && c < 0xa0)) {
+                sb.append(String.format("\\x%02x", (int) c));
+            } else {
+                sb.append(c);
+            }
+        }
+        return sb.toString();
+    }
+
     static String shorten(String s, int n) {
+        s = printable(s);
         return s == null ? "" : s.length() <= n ? s : s.substring(0, n - 3) + "...";
     }
 
@@ -183,10 +211,12 @@ public final class Shm implements Runnable {
                         why = "not a shmkit segment (" + e.problem() + "): never touched";
                     } else if (!e.mappedBy().isEmpty() && !force) {
                         why = "mapped by live processes " + e.mappedBy() + " (--force unlinks it anyway)";
+                    } else if (!force && !Scan.mappers(java.util.Set.of(e.file())).of(e.file()).isEmpty()) {
+                        why = "a process started using it during the check: left alone";
                     } else {
-                        removed = dir.unlink(n);
+                        removed = dir.unlinkIfSame(e.info());
                         why = removed ? "unlinked" + (e.mappedBy().isEmpty() ? "" : "; pids " + e.mappedBy() + " keep their mapping")
-                                : "not unlinked (not this user's, or gone meanwhile)";
+                                : "not unlinked (replaced or gone meanwhile)";
                     }
                 }
                 r.put("removed", removed);
@@ -196,7 +226,7 @@ public final class Shm implements Runnable {
                     code = FAILED;
                 }
                 if (!common.json) {
-                    (removed ? out : err).println((removed ? "removed " : "refused ") + n + ": " + why);
+                    (removed ? out : err).println((removed ? "removed " : "refused ") + printable(n) + ": " + printable(why));
                 }
             }
             if (common.json) {
@@ -232,10 +262,15 @@ public final class Shm implements Runnable {
                 String keep = keepReason(e, maps);
                 boolean removed = false;
                 String why = keep;
+                if (keep == null && !dryRun && !Scan.mappers(java.util.Set.of(e.file())).of(e.file()).isEmpty()) {
+                    keep = "a process started using it during the check";
+                    why = keep;
+                }
                 if (keep == null) {
-                    removed = dryRun || dir.unlink(e.name());
+                    // the name must still hold the segment judged: one created meanwhile under it is never removed
+                    removed = dryRun || dir.unlinkIfSame(e.info());
                     why = "creator pid " + e.info().creatorPid() + " is dead and no live process maps it"
-                            + (removed ? "" : "; not unlinked (gone meanwhile)");
+                            + (removed ? "" : "; not unlinked (replaced or gone meanwhile)");
                 }
                 Map<String, Object> r = new LinkedHashMap<>();
                 r.put("name", e.name());
@@ -244,7 +279,7 @@ public final class Shm implements Runnable {
                 r.put("reason", why);
                 report.add(r);
                 if (!common.json) {
-                    out.println((keep == null ? (dryRun ? "would remove " : "removed ") : "kept ") + e.name() + ": " + why);
+                    out.println((keep == null ? (dryRun ? "would remove " : "removed ") : "kept ") + printable(e.name()) + ": " + why);
                 }
             }
             if (common.json) {

@@ -38,6 +38,13 @@ final class Watch implements Callable<Integer> {
     public Integer call() throws InterruptedException {
         SegmentDirectory dir = common.directory();
         names.forEach(Shm::name);
+        if (count < 0) {
+            throw new IllegalArgumentException("--count must be 0 (forever) or more, not " + count);
+        }
+        if (interval.toMillis() < 10) {
+            throw new IllegalArgumentException("--interval must be at least 10 ms, not " + interval);
+        }
+        boolean anyFailed = false;
         PrintWriter out = spec.commandLine().getOut();
         boolean terminal = System.console() != null && !common.json;
         Map<String, long[]> last = new LinkedHashMap<>();
@@ -49,13 +56,16 @@ final class Watch implements Callable<Integer> {
                 out.print("\033[H\033[2J");
                 out.println("shm watch  " + dir.path() + "  " + LocalTime.now().truncatedTo(ChronoUnit.SECONDS) + "  every " + interval);
             }
+            boolean allFailed = true;
             for (String n : names) {
                 Map<String, Object> line = sample(dir, n, last, interval);
-                out.println(common.json ? Json.write(line) : text(line));
+                allFailed &= line.containsKey("error");
+                out.println(common.json ? Json.write(line) : Shm.printable(text(line)));
             }
+            anyFailed = allFailed;
             out.flush();
         }
-        return 0;
+        return anyFailed ? Shm.FAILED : 0; // every segment of the last refresh could not be read
     }
 
     @SuppressWarnings("unchecked")
@@ -64,7 +74,7 @@ final class Watch implements Callable<Integer> {
         line.put("name", name);
         Map<String, Object> m;
         try {
-            m = Inspect.inspect(dir, name);
+            m = Inspect.inspectSafely(dir, name);
         } catch (RuntimeException e) {
             line.put("error", e.getMessage());
             return line;
@@ -76,7 +86,8 @@ final class Watch implements Callable<Integer> {
             long[] before = last.put(name, new long[] {head, now});
             line.put("depthMessages", q.get("depthMessages"));
             line.put("depthBytes", q.get("depthBytes"));
-            line.put("consumedBytesPerSecond", before == null ? null : (long) ((head - before[0]) * 1e9 / Math.max(1, now - before[1])));
+            line.put("consumedBytesPerSecond", before == null || head < before[0] ? null // none yet, or the queue was made anew
+                    : (long) ((head - before[0]) * 1e9 / Math.max(1, now - before[1])));
             line.put("consumer", q.get("consumer"));
         }
         if (m.get("preview") instanceof List<?> p && !p.isEmpty()) {

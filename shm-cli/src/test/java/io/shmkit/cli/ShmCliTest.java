@@ -120,6 +120,67 @@ class ShmCliTest extends SegmentTestSupport {
         }
     }
 
+    @Test
+    void aSegmentMappedThroughAnotherPathIsStillInUse() throws Exception {
+        JvmProcess.target(ShmCliTest.class, "createAndExit", dir, "linked").captureOutput().run();
+        Path link = Files.createSymbolicLink(dir.path().resolveSibling(dir.path().getFileName() + "-link"), dir.path());
+        try (var flag = SharedLong.create(dir, "flag", 0);
+             JvmProcess mapper = JvmProcess.target(ShmCliTest.class, "mapAndWait", dir, "linked", flag).captureOutput().start()) {
+            long pid = awaitFlag(flag, mapper);
+            StringWriter out = new StringWriter();
+            Shm.run(new String[] {"gc", "--grace", "PT0S", "--dir", link.toString()}, new PrintWriter(out), new PrintWriter(new StringWriter()));
+            assertTrue(out.toString().contains("kept linked: in use: mapped by live processes [" + pid + "]"), out.toString());
+            StringWriter err = new StringWriter();
+            int code = Shm.run(new String[] {"rm", "linked", "--dir", link.toString()}, new PrintWriter(new StringWriter()), new PrintWriter(err));
+            assertEquals(Shm.FAILED, code, err.toString());
+            assertTrue(Files.exists(dir.path().resolve("linked")), "a segment in use through the real path was removed");
+        } finally {
+            Files.deleteIfExists(link);
+        }
+    }
+
+    @Test
+    void unlinkIfSameNeverRemovesASegmentCreatedAnewUnderTheName() {
+        var first = SharedLong.create(dir, "again", 1);
+        var judged = first.info();
+        first.close();
+        dir.unlink("again");
+        try (var second = SharedLong.create(dir, "again", 2)) {
+            assertFalse(dir.unlinkIfSame(judged), "the name now holds another segment");
+            assertTrue(Files.exists(dir.path().resolve("again")));
+            assertTrue(dir.unlinkIfSame(second.info()));
+        }
+    }
+
+    record Inner(int a, int b) {
+    }
+
+    record Outer(long a, Inner inner, double z) {
+    }
+
+    @Test
+    void inspectNeverWritesAndNeverMisreadsNestedFieldsOrControlCharacters() throws Exception {
+        try (MessageQueue queue = MessageQueue.create(dir, "q", QueueOptions.oneProducer(4096));
+             var outer = io.shmkit.core.SharedStructArray.create(dir, "outer", Outer.class, List.of(new Outer(111, new Inner(7, 8), 2.5)))) {
+            byte[] before = Files.readAllBytes(dir.path().resolve("q"));
+            assertEquals(0, shm("inspect", "q").code());
+            assertEquals(0, shm("watch", "q", "--count", "1").code());
+            assertTrue(java.util.Arrays.equals(before, Files.readAllBytes(dir.path().resolve("q"))), "inspect wrote to the queue");
+            Map<String, Object> o = object(shm("inspect", "outer", "--json").out());
+            assertTrue(((String) o.get("ctypes")).startsWith("(nested struct fields"), o.get("ctypes").toString());
+            @SuppressWarnings("unchecked")
+            Map<String, Object> first = (Map<String, Object>) ((List<Object>) o.get("preview")).getFirst();
+            assertEquals(111L, ((Number) first.get("a")).longValue());
+            assertEquals(2.5, first.get("z"));
+            assertTrue(first.get("inner").toString().startsWith("({a:i32@0,b:i32@4}"), first.toString());
+            assertFalse(first.containsKey("b"), "a nested field read as a top-level one: " + first);
+        }
+        Files.writeString(dir.path().resolve("evil\u001b[31mRED\nfake-row"), "x");
+        Result ls = shm("ls");
+        assertFalse(ls.out().contains("\u001b") || ls.out().lines().anyMatch(l -> l.startsWith("fake-row")), ls.out());
+        assertTrue(ls.out().contains("evil\\x1b[31mRED\\x0afake-row"), ls.out());
+    }
+
     // ------------------------------------------------------------------ inspect: locks and queues
 
     @Test

@@ -277,6 +277,39 @@ public final class SegmentDirectory {
     }
 
     /**
+     * As {@link #unlink(String)}, but only while the name still holds the very segment
+     * {@code expected} describes (the same creation: its header's instance id and creation time,
+     * the same file from the check to the removal): a tool that decided to remove a segment
+     * never removes another one that took its name meanwhile.
+     *
+     * @return whether the name was removed
+     */
+    public boolean unlinkIfSame(SegmentInfo expected) {
+        String name = expected.name();
+        Path file = pathOf(name);
+        try {
+            FileChecks.Entry before = FileChecks.stat(file, false);
+            if (before == null) {
+                return false;
+            }
+            SegmentInfo now;
+            try {
+                now = info(name);
+            } catch (SegmentException gone) {
+                return false;
+            }
+            if (now.instanceId() != expected.instanceId() || !now.createdAt().equals(expected.createdAt())
+                    || now.creatorPid() != expected.creatorPid()) {
+                return false;
+            }
+            FileChecks.Entry after = FileChecks.stat(file, false);
+            return after != null && before.sameFile(after) && unlink(name);
+        } catch (IOException e) {
+            throw new SegmentException(name, "cannot be unlinked: " + e, e);
+        }
+    }
+
+    /**
      * Reads the header of segment {@code name} without mapping its data.
      *
      * @throws SegmentNotFoundException  if there is no such file

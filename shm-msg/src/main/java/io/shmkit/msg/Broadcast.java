@@ -170,6 +170,15 @@ public final class Broadcast implements AutoCloseable {
         return attach(SharedMemory.open(directory, name, SegmentKind.BROADCAST, Access.READ_WRITE), waiting);
     }
 
+    /**
+     * Attaches read-only, for monitoring (the {@code shm} command): {@link #position()},
+     * {@link #transmitterHolder()} and {@link #isTransmitterGone()} work; nothing is written, and
+     * {@link #transmitter()} throws.
+     */
+    public static Broadcast openReadOnly(SegmentDirectory directory, String name) {
+        return attach(SharedMemory.open(directory, name, SegmentKind.BROADCAST, Access.READ_ONLY), LockOptions.DEFAULT);
+    }
+
     /** Attaches if the name exists, else creates it; safe to race. */
     public static Broadcast openOrCreate(SegmentDirectory directory, String name, long capacity) {
         Broadcast broadcast = Descriptors.openOrCreate(directory, () -> open(directory, name), () -> create(directory, name, capacity));

@@ -191,7 +191,7 @@ public final class MessageQueue implements AutoCloseable, io.shmkit.core.Attacha
      * @throws SegmentFormatException   if its descriptor is corrupt
      */
     public static QueueStatus inspect(SegmentDirectory directory, String name) {
-        SharedMemory memory = SharedMemory.open(directory, name, SegmentKind.QUEUE, Access.READ_WRITE);
+        SharedMemory memory = SharedMemory.open(directory, name, SegmentKind.QUEUE, Access.READ_ONLY);
         Descriptor d;
         try {
             d = Descriptor.read(name, memory.asSegment());

@@ -127,9 +127,12 @@ public final class SharedSemaphore extends SharedLock {
     private static SharedSemaphore placed(LockWords words, int permits) {
         initial(words.description, permits);
         try {
-            // the first to attach sets the count; the others find it set, and it is checked below
-            boolean first = INT.compareAndSet(words.segment, LockDescriptor.PERMITS_OFFSET, 0, permits);
-            assert first || (int) INT.getVolatile(words.segment, LockDescriptor.PERMITS_OFFSET) != 0;
+            // the first to attach sets the count; the others find it set, and it is checked below.
+            // A read-only attachment (a monitor) writes nothing: it reads what is there.
+            if (!words.container.isReadOnly()) {
+                boolean first = INT.compareAndSet(words.segment, LockDescriptor.PERMITS_OFFSET, 0, permits);
+                assert first || (int) INT.getVolatile(words.segment, LockDescriptor.PERMITS_OFFSET) != 0;
+            }
         } catch (RuntimeException e) {
             throw words.failure(e);
         }
