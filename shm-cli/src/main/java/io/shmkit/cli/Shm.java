@@ -255,14 +255,20 @@ public final class Shm implements Runnable {
             Scan.Mappers maps = Scan.mappers(dir.path());
             PrintWriter out = spec.commandLine().getOut();
             List<Object> report = new ArrayList<>();
-            for (Scan.Entry e : Scan.entries(dir, maps)) {
-                if (!e.isSegment()) {
-                    continue; // foreign: never touched, not even reported as a candidate
+            List<Scan.Entry> segments = Scan.entries(dir, maps).stream().filter(Scan.Entry::isSegment).toList(); // foreign: never touched
+            // one more look, just before removing, at the candidates only: a process may have attached since the first
+            java.util.Set<Scan.FileId> candidates = new java.util.HashSet<>();
+            for (Scan.Entry e : segments) {
+                if (keepReason(e, maps) == null && e.file() != null) {
+                    candidates.add(e.file());
                 }
+            }
+            Scan.Mappers again = dryRun ? maps : Scan.mappers(candidates);
+            for (Scan.Entry e : segments) {
                 String keep = keepReason(e, maps);
                 boolean removed = false;
                 String why = keep;
-                if (keep == null && !dryRun && !Scan.mappers(java.util.Set.of(e.file())).of(e.file()).isEmpty()) {
+                if (keep == null && !again.of(e.file()).isEmpty()) {
                     keep = "a process started using it during the check";
                     why = keep;
                 }

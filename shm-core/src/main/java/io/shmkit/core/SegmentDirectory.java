@@ -250,30 +250,38 @@ public final class SegmentDirectory {
         Path file = pathOf(name);
         try {
             FileChecks.Entry entry = FileChecks.stat(file, false);
-            if (entry == null) {
-                return false;
-            }
-            if (entry.isSymlink()) {
-                throw new UntrustedSegmentException(name, "is a symbolic link (" + file + " -> " + FileChecks.linkTarget(file)
-                        + "); unlink removes only segments, not links");
-            }
-            FileChecks.checkEntry(this, name, entry);
-            if (entry.uid() != FileChecks.SELF_UID) {
-                throw new UntrustedSegmentException(name, "belongs to uid " + entry.uid() + ", not to this process's user:"
-                        + " unlink removes only this user's segments, even in a directory that trusts other users");
-            }
-            if (!FileChecks.hasMagic(file)) {
-                throw new SegmentFormatException(name, "is not a shmkit segment: " + file
-                        + " does not start with the shmkit magic; it is left alone");
-            }
-            FileChecks.Entry now = FileChecks.stat(file, false);
-            if (!entry.sameFile(now)) {
-                throw new UntrustedSegmentException(name, "was replaced while it was being checked; it is left alone");
-            }
-            return Files.deleteIfExists(file);
+            return entry != null && removeChecked(name, file, entry);
         } catch (IOException e) {
             throw new SegmentException(name, "cannot be unlinked: " + e, e);
         }
+    }
+
+    /**
+     * Removes {@code file} if {@code entry} (its lstat) is one of this user's shmkit segments, and
+     * only if the name still refers to that very file just before the removal.
+     */
+    private boolean removeChecked(String name, Path file, FileChecks.Entry entry) throws IOException {
+        if (entry.isSymlink()) {
+            throw new UntrustedSegmentException(name, "is a symbolic link (" + file + " -> " + FileChecks.linkTarget(file)
+                    + "); unlink removes only segments, not links");
+        }
+        FileChecks.checkEntry(this, name, entry);
+        if (entry.uid() != FileChecks.SELF_UID) {
+            throw new UntrustedSegmentException(name, "belongs to uid " + entry.uid() + ", not to this process's user:"
+                    + " unlink removes only this user's segments, even in a directory that trusts other users");
+        }
+        if (!FileChecks.hasMagic(file)) {
+            throw new SegmentFormatException(name, "is not a shmkit segment: " + file
+                    + " does not start with the shmkit magic; it is left alone");
+        }
+        FileChecks.Entry now = FileChecks.stat(file, false);
+        if (now == null) {
+            return false;
+        }
+        if (!entry.sameFile(now)) {
+            throw new UntrustedSegmentException(name, "was replaced while it was being checked; it is left alone");
+        }
+        return Files.deleteIfExists(file);
     }
 
     /**
@@ -303,7 +311,15 @@ public final class SegmentDirectory {
                 return false;
             }
             FileChecks.Entry after = FileChecks.stat(file, false);
-            return after != null && before.sameFile(after) && unlink(name);
+            if (after == null || !before.sameFile(after)) {
+                return false;
+            }
+            try {
+                // every check on the file judged, and the last look compared with it, not with a new lstat
+                return removeChecked(name, file, before);
+            } catch (UntrustedSegmentException replaced) {
+                return false;
+            }
         } catch (IOException e) {
             throw new SegmentException(name, "cannot be unlinked: " + e, e);
         }
