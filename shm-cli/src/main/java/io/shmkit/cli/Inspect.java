@@ -15,6 +15,7 @@ import io.shmkit.core.SharedMemory;
 import io.shmkit.msg.Broadcast;
 import io.shmkit.msg.MessageQueue;
 import io.shmkit.msg.QueueStatus;
+import io.shmkit.sync.LockDescriptor;
 import io.shmkit.sync.LockHolder;
 import java.io.PrintWriter;
 import java.lang.foreign.MemorySegment;
@@ -39,11 +40,6 @@ import picocli.CommandLine.Spec;
  */
 @Command(name = "inspect", mixinStandardHelpOptions = true, description = "Show a segment's header, layout, values, locks and queue state.")
 final class Inspect implements Callable<Integer> {
-    /** The owner block's fields (docs/locks.md §3). */
-    static final long OWNER = 0, HOLDER = 8, HOLDS = 16, FLAGS = 20, RECOVERIES = 24, DEAD_PID = 28;
-    /** The lock area's offset in the file (docs/format.md). */
-    static final long LOCK_AREA = 0x100;
-    private static final Pattern SLOTS = Pattern.compile("(readers|holders):i64\\[(\\d+)]@(\\d+)");
     private static final Map<String, String> CTYPES = Map.ofEntries(Map.entry("f64", "c_double"), Map.entry("f32", "c_float"),
             Map.entry("i64", "c_int64"), Map.entry("i32", "c_int32"), Map.entry("i16", "c_int16"), Map.entry("i8", "c_int8"),
             Map.entry("u16", "c_uint16"), Map.entry("u8", "c_uint8"), Map.entry("bool", "c_bool"), Map.entry("char", "c_char"));
@@ -133,9 +129,9 @@ final class Inspect implements Callable<Integer> {
                 Map<String, Object> lock = new LinkedHashMap<>();
                 lock.put("type", state);
                 lock.putAll(lock(data, 0, sameView)); // a lock segment: its owner block starts the data
-                Matcher slots = SLOTS.matcher(info.layout());
-                if (slots.find()) { // a read/write lock's readers, a semaphore's permit holders
-                    lock.put(slots.group(1), slots(data, Long.parseLong(slots.group(3)), Integer.parseInt(slots.group(2)), sameView));
+                if (state.equals("ReadWriteLockState") || state.equals("SemaphoreState")) {
+                    lock.put(state.equals("SemaphoreState") ? "holders" : "readers",
+                            slots(data, LockDescriptor.SLOTS_OFFSET, LockDescriptor.SLOT_COUNT, sameView));
                 }
                 m.put("lock", lock);
             }
@@ -279,9 +275,9 @@ final class Inspect implements Callable<Integer> {
 
     /** An owner block at {@code offset} of {@code s}, decoded, with the holder's liveness read from /proc. */
     static Map<String, Object> lock(MemorySegment s, long offset, boolean sameView) {
-        long owner = s.get(JAVA_LONG, offset + OWNER);
-        long holder = s.get(JAVA_LONG, offset + HOLDER);
-        int flags = s.get(JAVA_INT, offset + FLAGS);
+        long owner = s.get(JAVA_LONG, offset + LockDescriptor.OWNER_OFFSET);
+        long holder = s.get(JAVA_LONG, offset + LockDescriptor.THREAD_OFFSET);
+        int flags = s.get(JAVA_INT, offset + LockDescriptor.FLAGS_OFFSET);
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("held", owner != 0);
         if (owner != 0) {
@@ -293,12 +289,12 @@ final class Inspect implements Callable<Integer> {
             m.put("holderPid", pid);
             m.put("holderThread", holder & 0xFFFF_FFFFL);
             m.put("holderAlive", alive);
-            m.put("holds", s.get(JAVA_INT, offset + HOLDS));
+            m.put("holds", s.get(JAVA_INT, offset + LockDescriptor.HOLDS_OFFSET));
             m.put("takingOver", owner < 0);
         }
-        m.put("consistent", (flags & 1) == 0);
-        m.put("recoveries", s.get(JAVA_INT, offset + RECOVERIES));
-        m.put("lastDeadPid", s.get(JAVA_INT, offset + DEAD_PID));
+        m.put("consistent", (flags & LockDescriptor.FLAG_INCONSISTENT) == 0);
+        m.put("recoveries", s.get(JAVA_INT, offset + LockDescriptor.RECOVERIES_OFFSET));
+        m.put("lastDeadPid", s.get(JAVA_INT, offset + LockDescriptor.DEAD_PID_OFFSET));
         return m;
     }
 

@@ -48,16 +48,6 @@ public final class ValueCodec {
     private ValueCodec() {
     }
 
-    /** Whether {@code value} is of a kind that can cross (checked deeply for records). */
-    public static boolean isPortable(Object value) {
-        try {
-            encode(value);
-            return true;
-        } catch (IllegalArgumentException e) {
-            return false;
-        }
-    }
-
     /**
      * Encodes one value.
      *

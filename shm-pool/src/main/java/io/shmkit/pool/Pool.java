@@ -23,7 +23,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.NoSuchElementException;
 import java.util.Objects;
-import java.util.Spliterator;
 import java.util.Spliterators;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CancellationException;
@@ -608,7 +607,7 @@ public final class Pool implements AutoCloseable {
             dying.add(new Dying(w, results.status().tail(), how, output));
             workers[i] = terminated || shuttingDown ? null : startWorker(i);
         }
-        if (!dying.isEmpty() && results.status().head() - dying.stream().mapToLong(Dying::resultsTail).min().orElseThrow() >= 0) {
+        if (!dying.isEmpty()) {
             long head = results.status().head();
             for (var it = dying.iterator(); it.hasNext(); ) {
                 Dying d = it.next();
