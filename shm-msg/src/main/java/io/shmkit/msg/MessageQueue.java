@@ -18,6 +18,7 @@ import io.shmkit.sync.LockDescriptor;
 import io.shmkit.sync.LockHolder;
 import io.shmkit.sync.LockOptions;
 import io.shmkit.sync.SharedSemaphore;
+import io.shmkit.sync.WakeWord;
 import java.lang.foreign.MemorySegment;
 import java.lang.invoke.VarHandle;
 import java.nio.charset.StandardCharsets;
@@ -82,6 +83,9 @@ public final class MessageQueue implements AutoCloseable, io.shmkit.core.Attacha
     final LockOptions waiting;
     final SharedSemaphore consumerRole;
     final SharedSemaphore producerRole;
+    /** Where the consumer sleeps for data, and producers for room, with kernel waits on. */
+    final WakeWord consumerWake;
+    final WakeWord producersWake;
 
     /** The producers and consumers made from this object and not yet closed: {@link #close()} closes them first. */
     private final Set<AutoCloseable> ends = ConcurrentHashMap.newKeySet();
@@ -111,6 +115,8 @@ public final class MessageQueue implements AutoCloseable, io.shmkit.core.Attacha
         this.control = QueueDescriptor.control(d.layout.getBytes(StandardCharsets.UTF_8).length);
         this.ring = data.asSlice(control + RING, capacity);
         this.privateToUser = memory.isPrivateToUser();
+        this.consumerWake = WakeWord.at(data, control + CONSUMER_WAKE, waiting);
+        this.producersWake = WakeWord.at(data, control + PRODUCERS_WAKE, waiting);
         checkPositions();
         try {
             this.consumerRole = SharedSemaphore.at(memory, control + CONSUMER_ROLE, 1).withOptions(waiting);

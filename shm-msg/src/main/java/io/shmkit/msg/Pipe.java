@@ -1,6 +1,7 @@
 package io.shmkit.msg;
 
 import io.shmkit.core.SegmentDirectory;
+import io.shmkit.sync.LockOptions;
 import io.shmkit.core.SegmentNames;
 
 /**
@@ -44,13 +45,29 @@ public final class Pipe {
      * @throws io.shmkit.core.SegmentLayoutException if the names hold something else
      */
     public static Connection<byte[]> ofBytes(SegmentDirectory directory, String name, End end, boolean duplex, long capacity) {
-        return connect(directory, name, end, duplex, capacity, MessageCodec.BYTES);
+        return ofBytes(directory, name, end, duplex, capacity, LockOptions.DEFAULT);
+    }
+
+    /**
+     * As {@link #ofBytes(SegmentDirectory, String, End, boolean, long)}, this end's blocking calls
+     * ({@code recv}, {@code poll}, a {@code send} to a full pipe) waiting as {@code waiting} says:
+     * {@link LockOptions#withKernelWaits(boolean)} makes them sleep in the kernel.
+     */
+    public static Connection<byte[]> ofBytes(SegmentDirectory directory, String name, End end, boolean duplex, long capacity,
+            LockOptions waiting) {
+        return connect(directory, name, end, duplex, capacity, MessageCodec.BYTES, waiting);
     }
 
     /** As {@link #ofBytes}, for a pipe of {@code type} records, their layout checked on connect. */
     public static <R extends Record> Connection<R> ofRecords(SegmentDirectory directory, String name, Class<R> type, End end,
             boolean duplex, long capacity) {
-        return connect(directory, name, end, duplex, capacity, MessageCodec.records(type));
+        return ofRecords(directory, name, type, end, duplex, capacity, LockOptions.DEFAULT);
+    }
+
+    /** As {@link #ofRecords(SegmentDirectory, String, Class, End, boolean, long)}, waiting as {@code waiting} says. */
+    public static <R extends Record> Connection<R> ofRecords(SegmentDirectory directory, String name, Class<R> type, End end,
+            boolean duplex, long capacity, LockOptions waiting) {
+        return connect(directory, name, end, duplex, capacity, MessageCodec.records(type), waiting);
     }
 
     /** The name of the queue that carries messages towards {@code end}. */
@@ -59,8 +76,8 @@ public final class Pipe {
     }
 
     private static <T> Connection<T> connect(SegmentDirectory directory, String name, End end, boolean duplex, long capacity,
-            MessageCodec<T> codec) {
-        QueueOptions options = codec.fit(QueueOptions.oneProducer(capacity));
+            MessageCodec<T> codec, LockOptions waiting) {
+        QueueOptions options = codec.fit(QueueOptions.oneProducer(capacity)).withWaiting(waiting);
         End other = end == End.FIRST ? End.SECOND : End.FIRST;
         boolean receives = duplex || end == End.FIRST;
         boolean sends = duplex || end == End.SECOND;

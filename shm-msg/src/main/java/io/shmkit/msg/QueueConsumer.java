@@ -196,13 +196,18 @@ public final class QueueConsumer implements AutoCloseable {
             } else {
                 queue.checkEndOfStream();
             }
-            if (!wait.idle()) {
+            if (!wait.idle(queue.consumerWake, this::isMessageWaitingOrEnded)) {
                 return false;
             }
             if (isMessageWaiting()) {
                 return true;
             }
         }
+    }
+
+    /** What ends a sleeping consumer's wait: a message, or the end of the stream (which the loop then throws). */
+    private boolean isMessageWaitingOrEnded() {
+        return isMessageWaiting() || queue.isEndOfStream();
     }
 
     private boolean peekedOne;
@@ -352,6 +357,7 @@ public final class QueueConsumer implements AutoCloseable {
             zero(0, bytes - first);
         }
         LONG.setRelease(queue.data, queue.control + CLEARED, end);
+        queue.producersWake.wakeAfterStore();
     }
 
     /** Zeroes {@code bytes} (a multiple of 16) of the ring from {@code from}: a few stores for small records, a bulk fill for large ones. */

@@ -52,8 +52,9 @@ package io.shmkit.msg;
  *  |  Claim take-overs (u64): claimer words taken from dead        |
  *  |  processes                                                    |
  *  +---------------------------------------------------------------+ C + 0x480
- *  |  Waiters (u32 consumer, u32 producers): reserved for kernel   |
- *  |  wake-ups; zero                                               |
+ *  |  Consumer wake word (u32) |  Producers' wake word (u32):    |
+ *  |  1: the consumer may sleep |  1: producers may sleep, waiting |
+ *  |  in the kernel for data    |  for room (docs/locks.md §9)    |
  *  +---------------------------------------------------------------+ C + 0x500
  *  |  The ring: capacity bytes of records ({@link RecordDescriptor})|
  *  +---------------------------------------------------------------+ C + 0x500 + capacity
@@ -93,7 +94,10 @@ public final class QueueDescriptor {
     public static final long ATTACHES = 0x408;
     public static final long END_OF_STREAM_AT = 0x410;
     public static final long CLAIM_TAKEOVERS = 0x418;
-    public static final long WAITERS = 0x480;
+    /** The consumer's wake word: a {@link io.shmkit.sync.WakeWord} the consumer sleeps on when the ring is empty. */
+    public static final long CONSUMER_WAKE = 0x480;
+    /** The producers' wake word: producers sleep on it when the ring is full. */
+    public static final long PRODUCERS_WAKE = 0x484;
     /** Where the ring starts, from C. */
     public static final long RING = 0x500;
 

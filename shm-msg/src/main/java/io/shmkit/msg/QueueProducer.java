@@ -18,6 +18,7 @@ import static java.lang.foreign.ValueLayout.JAVA_INT;
 import static java.lang.foreign.ValueLayout.JAVA_LONG;
 
 import io.shmkit.sync.LockHolder;
+import io.shmkit.sync.WakeWord;
 import io.shmkit.sync.ProcessKey;
 import java.lang.foreign.MemorySegment;
 import java.nio.ByteBuffer;
@@ -61,6 +62,7 @@ public final class QueueProducer implements AutoCloseable {
      */
     private long clearedCache;
     private final long checkIntervalNanos;
+    private final WakeWord consumerWake;
     /** The tail, for a one-producer queue (only this producer writes it). */
     private long tail;
     /** A many-producer queue's claims, one per thread; a one-producer queue's one claim. */
@@ -84,6 +86,7 @@ public final class QueueProducer implements AutoCloseable {
         }) : null;
         this.claim = many ? null : new Claim(this);
         this.checkIntervalNanos = queue.waiting.ownerCheckInterval().toNanos();
+        this.consumerWake = queue.consumerWake;
         queue.takeRole(queue.producerRole, many ? "as many producer processes as it takes (" + QueueDescriptor.MAX_PRODUCER_PROCESSES + ")" : "a producer");
         long ignored = (long) LONG.getAndAdd(data, queue.control + ATTACHES, 1L);
         this.clearedCache = (long) LONG.getAcquire(data, queue.control + CLEARED);
@@ -168,11 +171,12 @@ public final class QueueProducer implements AutoCloseable {
             return at;
         }
         Waiter wait = new Waiter(queue.waiting, timeout);
+        long needed = RecordDescriptor.aligned(HEADER_LENGTH + length);
         do {
             if (wait.checkDue()) {
                 checkConsumer();
             }
-            if (!wait.idle()) {
+            if (!wait.idle(queue.producersWake, () -> hasRoomFor(needed))) {
                 QueueStatus status = queue.status();
                 long claimer = (long) LONG.getVolatile(data, queue.control + CLAIMER);
                 throw new QueueFullException(queue.name, "stayed full for " + timeout + " (" + status.depthBytes() + " of "
@@ -182,6 +186,20 @@ public final class QueueProducer implements AutoCloseable {
             at = reserve(type, length);
         } while (at < 0);
         return at;
+    }
+
+    /**
+     * Whether a record of {@code aligned} bytes fits now, as the consumer's cleared position
+     * stands (counting the padding to the ring's end that it may need): a producer sleeps only
+     * while it does not, since only the consumer's progress, which wakes it, can change that. A
+     * reservation that fails for another reason (a busy claimer word) finds room here and retries.
+     */
+    private boolean hasRoomFor(long aligned) {
+        long tail = (long) LONG.getVolatile(data, queue.control + TAIL);
+        long cleared = (long) LONG.getVolatile(data, queue.control + CLEARED);
+        long toEnd = capacity - (tail & mask);
+        long next = tail + (aligned > toEnd ? toEnd : 0) + aligned;
+        return next - cleared <= capacity;
     }
 
     /** Throws if the consumer that would make room is dead. */
@@ -353,11 +371,13 @@ public final class QueueProducer implements AutoCloseable {
 
     void commit(long at, int length) {
         INT.setRelease(ring, at + LENGTH_OFFSET, HEADER_LENGTH + length);
+        consumerWake.wakeAfterStore();
     }
 
     void abort(long at, int length) {
         ring.set(JAVA_INT, at + TYPE_OFFSET, PADDING);
         INT.setRelease(ring, at + LENGTH_OFFSET, HEADER_LENGTH + length);
+        consumerWake.wakeAfterStore(); // the consumer may be asleep at this record, with others committed behind it
     }
 
     MemorySegment ring() {
@@ -386,6 +406,7 @@ public final class QueueProducer implements AutoCloseable {
             // end is seen only once no process holds a producer role.
             queue.endStreamAt((long) LONG.getAcquire(data, queue.control + ATTACHES));
             queue.producerRole.release();
+            consumerWake.wakeAfterStore(); // a sleeping consumer learns of the end of stream now, not at its next check
         } finally {
             queue.closed(this);
         }

@@ -2,13 +2,16 @@ package io.shmkit.msg;
 
 import io.shmkit.sync.IdleStrategy;
 import io.shmkit.sync.LockOptions;
+import io.shmkit.sync.WakeWord;
 import java.time.Duration;
+import java.util.function.BooleanSupplier;
 
 /**
  * One blocking call's wait: the idle strategy's attempt count, the deadline, and when the
- * process waited for is next checked for liveness. This is the place where a waiter would
- * announce itself for a kernel wake-up (the queue's waiter words): made only on the slow path,
- * after a first attempt failed. Not thread-safe: one per call.
+ * process waited for is next checked for liveness. With kernel waits on, a wait past the idle
+ * strategy's first {@link LockOptions#KERNEL_WAIT_AFTER} attempts sleeps on the queue's wake
+ * word until woken or until the next liveness check is due. Made only on the slow path, after a
+ * first attempt failed. Not thread-safe: one per call.
  */
 final class Waiter {
     private final IdleStrategy idle;
@@ -58,13 +61,33 @@ final class Waiter {
      * @throws InterruptedException if the thread was interrupted
      */
     boolean idle() throws InterruptedException {
+        return idle(null, null);
+    }
+
+    /**
+     * Waits a little: through the idle strategy, or, once it has had its attempts and
+     * {@code word} can sleep, in the kernel on {@code word} unless {@code ready} holds after the
+     * announcement. A sleep ends by a wake-up, at the deadline, or when the next liveness check
+     * is due; an interrupt is seen at the next call, so within one check interval.
+     *
+     * @param word  where to sleep, or null to only poll
+     * @param ready whether the wait is over (re-checked after the sleep is announced)
+     * @return false once the deadline has passed
+     * @throws InterruptedException if the thread was interrupted
+     */
+    boolean idle(WakeWord word, BooleanSupplier ready) throws InterruptedException {
         if (Thread.interrupted()) {
             throw new InterruptedException();
         }
-        if (timed && System.nanoTime() - deadline >= 0) {
+        long now = System.nanoTime();
+        if (timed && now - deadline >= 0) {
             return false;
         }
-        idle.idle(attempt);
+        if (word == null) {
+            idle.idle(attempt);
+        } else {
+            word.idle(idle, attempt, ready, timed ? Math.min(nextCheck - now, deadline - now) : nextCheck - now);
+        }
         if (attempt < Integer.MAX_VALUE) {
             attempt++;
         }

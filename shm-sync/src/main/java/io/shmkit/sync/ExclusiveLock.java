@@ -9,7 +9,8 @@ import java.util.concurrent.locks.Condition;
  */
 abstract sealed class ExclusiveLock extends SharedLock implements ScopedLock permits SharedMutex, SharedReentrantLock {
     ExclusiveLock(LockWords words, boolean reentrant, LockOptions options) {
-        super(words, new OwnerWord(words, OwnerWord.OnTakeover.INCONSISTENT, LockRecovery.Role.OWNER, reentrant), options);
+        super(words, new OwnerWord(words,
+                WakeWord.at(words.segment, LockDescriptor.MUTEX_WAKE_OFFSET, options), OwnerWord.OnTakeover.INCONSISTENT, LockRecovery.Role.OWNER, reentrant), options);
     }
 
     /**

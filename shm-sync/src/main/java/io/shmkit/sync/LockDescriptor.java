@@ -48,25 +48,35 @@ package io.shmkit.sync;
  *  +-------------------------------+-------------------------------+ 0x20
  * </pre>
  *
- * <p><b>{@link SharedMutex} and {@link SharedReentrantLock}</b>: the owner block alone, 32
- * bytes ({@link MutexState}, {@link ReentrantLockState}).
+ * <p><b>Wake word</b> (u32) of every lock: 0, or 1 while a process may sleep in the kernel
+ * waiting for the lock ({@link WakeWord}, {@code docs/locks.md} §9). Only processes whose lock
+ * options ask for {@link LockOptions#kernelWaits() kernel waits} read or write it; zero in a
+ * fresh lock, and in every lock of a file written before it existed (it was reserved).
+ *
+ * <p><b>{@link SharedMutex} and {@link SharedReentrantLock}</b>, 40 bytes ({@link MutexState},
+ * {@link ReentrantLockState}): the owner block, then
+ * <pre>
+ *  +-------------------------------+-------------------------------+ 0x20
+ *  |        Wake word (u32)        |         Reserved, zero        |
+ *  +-------------------------------+-------------------------------+ 0x28
+ * </pre>
  *
  * <p><b>{@link SharedSeqLock}</b>, 64 bytes ({@link SeqLockState}): the owner block (the
  * writers' lock), then
  * <pre>
  *  +---------------------------------------------------------------+ 0x20
  *  |   Sequence (i64): even = stable, odd = a write is in progress |
- *  +---------------------------------------------------------------+ 0x28
- *  |                    Reserved, zero (24 bytes)                  |
- *  +---------------------------------------------------------------+ 0x40
+ *  +-------------------------------+-------------------------------+ 0x28
+ *  |        Wake word (u32)        |  Reserved, zero (20 bytes)    |
+ *  +-------------------------------+-------------------------------+ 0x40
  * </pre>
  *
  * <p><b>{@link SharedReadWriteLock}</b>, 320 bytes ({@link ReadWriteLockState}): the owner
  * block (the write lock), then
  * <pre>
- *  +---------------------------------------------------------------+ 0x20
- *  |                    Reserved, zero (32 bytes)                  |
- *  +---------------------------------------------------------------+ 0x40
+ *  +-------------------------------+-------------------------------+ 0x20
+ *  |        Wake word (u32)        |  Reserved, zero (28 bytes)    |
+ *  +-------------------------------+-------------------------------+ 0x40
  *  |             32 reader slot words (slot word, above)           |
  *  +---------------------------------------------------------------+ 0x140
  * </pre>
@@ -75,7 +85,7 @@ package io.shmkit.sync;
  * (guards the slots while a process takes permits), then
  * <pre>
  *  +-------------------------------+-------------------------------+ 0x20
- *  |      Permits (i32, >= 1)      |         Reserved, zero        |
+ *  |      Permits (i32, >= 1)      |        Wake word (u32)        |
  *  +-------------------------------+-------------------------------+ 0x28
  *  |                    Reserved, zero (24 bytes)                  |
  *  +---------------------------------------------------------------+ 0x40
@@ -103,10 +113,14 @@ public final class LockDescriptor {
     /** Flag: the writer of a read/write lock or seqlock is inside its critical section. */
     public static final int FLAG_ACTIVE = 2;
 
-    public static final long MUTEX_LENGTH = OWNER_BLOCK_LENGTH;
+    public static final long MUTEX_WAKE_OFFSET = 0x20;
+    public static final long MUTEX_LENGTH = 0x28;
 
     public static final long SEQUENCE_OFFSET = 0x20;
+    public static final long SEQLOCK_WAKE_OFFSET = 0x28;
     public static final long SEQLOCK_LENGTH = 0x40;
+    public static final long READ_WRITE_WAKE_OFFSET = 0x20;
+    public static final long SEMAPHORE_WAKE_OFFSET = 0x24;
 
     public static final long PERMITS_OFFSET = 0x20;
     public static final long SLOTS_OFFSET = 0x40;

@@ -40,13 +40,16 @@ final class OwnerWord {
     }
 
     private final LockWords words;
+    /** Where waiters for this lock sleep with kernel waits on; off otherwise. */
+    final WakeWord wake;
     private final MemorySegment segment;
     private final OnTakeover onTakeover;
     private final LockRecovery.Role role;
     private final boolean reentrant;
 
-    OwnerWord(LockWords words, OnTakeover onTakeover, LockRecovery.Role role, boolean reentrant) {
+    OwnerWord(LockWords words, WakeWord wake, OnTakeover onTakeover, LockRecovery.Role role, boolean reentrant) {
         this.words = words;
+        this.wake = wake;
         this.segment = words.segment;
         this.onTakeover = onTakeover;
         this.role = role;
@@ -127,13 +130,17 @@ final class OwnerWord {
                     }
                     continue;
                 }
-                if (!wait.idle()) {
+                if (!wait.idle(wake, this::isFree)) {
                     return false;
                 }
             }
         } finally {
             wait.end();
         }
+    }
+
+    private boolean isFree() {
+        return (long) LONG.getVolatile(segment, OWNER_OFFSET) == 0;
     }
 
     /**
@@ -250,6 +257,7 @@ final class OwnerWord {
         INT.setOpaque(segment, HOLDS_OFFSET, 0);
         LONG.setOpaque(segment, THREAD_OFFSET, 0L);
         LONG.setRelease(segment, OWNER_OFFSET, 0L);
+        wake.wakeAfterStore();
     }
 
     boolean isHeldByCurrentThread() {

@@ -178,6 +178,17 @@ final class ProcessSlots {
         return sum;
     }
 
+    /** Whether this process could add a hold now: a slot is free or already its own. */
+    boolean hasRoom() {
+        for (long at = base, end = base + 8L * count; at < end; at += 8) {
+            long word = (long) LONG.getVolatile(segment, at);
+            if (word == 0 || (word & ~COUNT_MASK) == SELF_SLOT) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     /** Whether no process holds anything. */
     boolean isEmpty() {
         for (long at = base, end = base + 8L * count; at < end; at += 8) {

@@ -62,7 +62,8 @@ public final class SharedReadWriteLock extends SharedLock implements ReadWriteLo
     private final WriteLock writeLock = new WriteLock();
 
     private SharedReadWriteLock(LockWords words, LockOptions options) {
-        super(words, new OwnerWord(words, OwnerWord.OnTakeover.INCONSISTENT_IF_ACTIVE, LockRecovery.Role.WRITER, true), options);
+        super(words, new OwnerWord(words,
+                WakeWord.at(words.segment, LockDescriptor.READ_WRITE_WAKE_OFFSET, options), OwnerWord.OnTakeover.INCONSISTENT_IF_ACTIVE, LockRecovery.Role.WRITER, true), options);
         this.readers = new ProcessSlots(words, LockDescriptor.SLOTS_OFFSET, LockDescriptor.SLOT_COUNT);
         try {
             this.local = LocalLockState.of(words, w -> readers.reclaimAliasesOfSelf(aliasReclaimer(LockRecovery.Role.READER)));
@@ -222,7 +223,7 @@ public final class SharedReadWriteLock extends SharedLock implements ReadWriteLo
                         continue;
                     }
                 }
-                if (!wait.idle()) {
+                if (!wait.idle(owner.wake, () -> owner.ownerKey() == 0 && readers.hasRoom())) {
                     return false;
                 }
             }
@@ -271,6 +272,7 @@ public final class SharedReadWriteLock extends SharedLock implements ReadWriteLo
             return true;
         }
         readers.removeAt(slot, 1); // from exactly that slot: any other could be behind a writer's scan
+        owner.wake.wakeAfterAtomic(); // a writer may sleep until the readers are gone
         return false;
     }
 
@@ -282,6 +284,7 @@ public final class SharedReadWriteLock extends SharedLock implements ReadWriteLo
         }
         readers.remove(1, "read holds");
         mine[0]--;
+        owner.wake.wakeAfterAtomic();
     }
 
     /**
@@ -364,7 +367,7 @@ public final class SharedReadWriteLock extends SharedLock implements ReadWriteLo
                     readers.reclaimDead(readerReclaimer());
                     continue;
                 }
-                if (!wait.idle()) {
+                if (!wait.idle(owner.wake, readers::isEmpty)) {
                     return false;
                 }
             }

@@ -46,7 +46,8 @@ public final class SharedSemaphore extends SharedLock {
     private final LocalLockState local;
 
     private SharedSemaphore(LockWords words, LockOptions options) {
-        super(words, new OwnerWord(words, OwnerWord.OnTakeover.SILENT, LockRecovery.Role.PERMITS, false), options);
+        super(words, new OwnerWord(words,
+                WakeWord.at(words.segment, LockDescriptor.SEMAPHORE_WAKE_OFFSET, options), OwnerWord.OnTakeover.SILENT, LockRecovery.Role.PERMITS, false), options);
         this.holders = new ProcessSlots(words, LockDescriptor.SLOTS_OFFSET, LockDescriptor.SLOT_COUNT);
         this.permits = (int) INT.getVolatile(words.segment, LockDescriptor.PERMITS_OFFSET);
         if (permits < 1) {
@@ -280,6 +281,7 @@ public final class SharedSemaphore extends SharedLock {
                 }
                 holders.remove(n, "permits");
             }
+            owner.wake.wakeAfterAtomic();
         } catch (RuntimeException e) {
             throw words.failure(e);
         }
@@ -345,7 +347,7 @@ public final class SharedSemaphore extends SharedLock {
                     if (wait == null) {
                         wait = new Wait(options, timed, deadline, true);
                     }
-                    if (!wait.idle()) {
+                    if (!wait.idle(owner.wake, () -> permits - holders.total() >= n)) {
                         return false;
                     }
                 }

@@ -55,7 +55,8 @@ public final class SharedSeqLock extends SharedLock {
     private final MemorySegment segment;
 
     private SharedSeqLock(LockWords words, LockOptions options) {
-        super(words, new OwnerWord(words, OwnerWord.OnTakeover.INCONSISTENT_IF_ACTIVE, LockRecovery.Role.WRITER, false), options);
+        super(words, new OwnerWord(words,
+                WakeWord.at(words.segment, LockDescriptor.SEQLOCK_WAKE_OFFSET, options), OwnerWord.OnTakeover.INCONSISTENT_IF_ACTIVE, LockRecovery.Role.WRITER, false), options);
         this.segment = words.segment;
     }
 
@@ -189,7 +190,7 @@ public final class SharedSeqLock extends SharedLock {
                 if (wait.checkDue()) {
                     checkWriterAlive();
                 }
-                wait.idle();
+                wait.idle(owner.wake, this::isStable);
             }
         } catch (InterruptedException impossible) {
             throw new AssertionError(impossible);
@@ -272,6 +273,11 @@ public final class SharedSeqLock extends SharedLock {
         } catch (RuntimeException e) {
             throw words.failure(e);
         }
+    }
+
+    /** Whether no write is in progress: what a reader sleeping in the kernel waits for (the writer's release wakes it). */
+    private boolean isStable() {
+        return ((long) LONG.getVolatile(segment, SEQUENCE_OFFSET) & 1) == 0;
     }
 
     private void beginWrite() {

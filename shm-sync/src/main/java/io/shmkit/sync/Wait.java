@@ -53,16 +53,33 @@ final class Wait {
      * @throws InterruptedException if interruptible and the thread was interrupted
      */
     boolean idle() throws InterruptedException {
+        return idle(null, null);
+    }
+
+    /**
+     * As {@link #idle()}, sleeping in the kernel on {@code word} once the idle strategy has had
+     * its attempts, if the word is on, unless {@code ready} holds after the announcement. A sleep
+     * ends by a wake-up, at the deadline, or when the next liveness check is due; an interrupt is
+     * seen when it ends.
+     *
+     * @param word  where to sleep, or null to only poll
+     */
+    boolean idle(WakeWord word, java.util.function.BooleanSupplier ready) throws InterruptedException {
         if (Thread.interrupted()) {
             if (interruptible) {
                 throw new InterruptedException();
             }
             interrupted = true;
         }
-        if (timed && System.nanoTime() - deadline >= 0) {
+        long now = System.nanoTime();
+        if (timed && now - deadline >= 0) {
             return false;
         }
-        idle.idle(attempt);
+        if (word == null) {
+            idle.idle(attempt);
+        } else {
+            word.idle(idle, attempt, ready, timed ? Math.min(nextCheck - now, deadline - now) : nextCheck - now);
+        }
         if (attempt < Integer.MAX_VALUE) {
             attempt++;
         }

@@ -1,0 +1,180 @@
+package io.shmkit.msg;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.shmkit.core.SegmentTestSupport;
+import io.shmkit.process.JvmProcess;
+import io.shmkit.sync.ThreadStates;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.OptionalLong;
+import java.util.function.BooleanSupplier;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.condition.EnabledOnOs;
+import org.junit.jupiter.api.condition.OS;
+
+/**
+ * Kernel waits on queues between real JVMs. That a waiter sleeps in the kernel is read from
+ * {@code /proc/<pid>/task/<tid>/syscall}: a shared {@code FUTEX_WAIT} (a parked thread's wait is
+ * private, so polling can never pass) on an address inside the queue's own mapping.
+ */
+@EnabledOnOs(value = OS.LINUX, architectures = "amd64")
+class KernelWaitTest extends SegmentTestSupport {
+    private static final Duration START = Duration.ofSeconds(90);
+    private static final String NATIVE = "--enable-native-access=ALL-UNNAMED";
+    private final List<JvmProcess> children = new ArrayList<>();
+
+    @AfterEach
+    void killChildren() {
+        children.forEach(JvmProcess::close);
+    }
+
+    private JvmProcess child(boolean nativeAccess, String... args) {
+        String[] all = new String[args.length + 1];
+        all[0] = dir.path().toString();
+        System.arraycopy(args, 0, all, 1, args.length);
+        List<String> options = new ArrayList<>(List.of("-Xmx64m", "-XX:+UseSerialGC"));
+        if (nativeAccess) {
+            options.add(NATIVE);
+        }
+        JvmProcess p = JvmProcess.builder(KernelWaitChild.class).jvmOptions(options.toArray(String[]::new)).args(all)
+                .captureOutput().start();
+        children.add(p);
+        return p;
+    }
+
+    private static void await(String what, BooleanSupplier condition, JvmProcess... watched) throws InterruptedException {
+        long deadline = System.nanoTime() + START.toNanos();
+        while (!condition.getAsBoolean()) {
+            for (JvmProcess p : watched) {
+                if (!p.isAlive()) {
+                    throw new AssertionError("child " + p.pid() + " exited (" + p.exitCode() + ") before " + what + ":\n" + p.output());
+                }
+            }
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("timed out waiting for " + what);
+            }
+            Thread.sleep(5);
+        }
+    }
+
+    private Path file(String name) {
+        return dir.path().resolve(name);
+    }
+
+    private int consumerWakeWord(String name) {
+        try (MessageQueue queue = MessageQueue.open(dir, name)) {
+            return (int) MessageQueue.INT.getVolatile(queue.data, queue.control + QueueDescriptor.CONSUMER_WAKE);
+        }
+    }
+
+    @Test
+    void aConsumerJvmSleepsInTheKernelOnItsQueueUsingAlmostNoCpuAndAProducerJvmWakesIt() throws Exception {
+        MessageQueue.create(dir, "q", QueueOptions.oneProducer(4096)).close();
+        JvmProcess consumer = child(true, "consume", "q", "1000", "true");
+        await("the consumer asleep in the kernel on the queue", () -> ThreadStates.sleepsInKernelOn(consumer.pid(),
+                KernelWaitChild.CONSUMER_THREAD, file("q")), consumer);
+        assertEquals(1, consumerWakeWord("q"), "a sleeping consumer has announced itself");
+
+        long tid = ThreadStates.thread(consumer.pid(), KernelWaitChild.CONSUMER_THREAD).orElseThrow();
+        long cpuBefore = ThreadStates.cpuNanos(consumer.pid(), tid);
+        long t0 = System.nanoTime();
+        Thread.sleep(2000);
+        long cpu = ThreadStates.cpuNanos(consumer.pid(), tid) - cpuBefore;
+        long elapsed = System.nanoTime() - t0;
+        assertTrue(ThreadStates.sleepsInKernelOn(consumer.pid(), KernelWaitChild.CONSUMER_THREAD, file("q")), "still asleep");
+        assertTrue(cpu < elapsed / 100, "a sleeping consumer used " + cpu / 1e6 + " ms of CPU in " + elapsed / 1e6
+                + " ms: more than 1% of a core");
+
+        JvmProcess producer = child(true, "produce", "q", "1000", "true");
+        producer.joinChecked(START);
+        consumer.joinChecked(START);
+        assertTrue(consumer.output().contains("received 1000, kernel waits on"), consumer.output());
+        assertEquals(0, consumerWakeWord("q"), "the producer that woke it cleared the word");
+    }
+
+    @Test
+    void producersSleepingOnAFullQueueAreWokenByTheConsumerAndNothingIsLost() throws Exception {
+        MessageQueue.create(dir, "q", QueueOptions.oneProducer(1024)).close();
+        long count = 20_000; // far beyond the 1 KiB ring: the producer fills it and sleeps many times
+        JvmProcess producer = child(true, "produce", "q", Long.toString(count), "true");
+        await("the producer asleep in the kernel on the full queue", () -> ThreadStates.sleepsInKernelOn(producer.pid(),
+                KernelWaitChild.PRODUCER_THREAD, file("q")), producer);
+        JvmProcess consumer = child(true, "consume", "q", Long.toString(count), "true");
+        producer.joinChecked(START);
+        consumer.joinChecked(START);
+        assertTrue(consumer.output().contains("received " + count), consumer.output());
+    }
+
+    @Test
+    void aSleeperKilledInItsSleepLeavesAWordThatTheNextProducerClears() throws Exception {
+        MessageQueue.create(dir, "q", QueueOptions.oneProducer(4096)).close();
+        JvmProcess consumer = child(true, "consume", "q", "1", "true");
+        await("the consumer asleep in the kernel", () -> ThreadStates.sleepsInKernelOn(consumer.pid(),
+                KernelWaitChild.CONSUMER_THREAD, file("q")), consumer);
+        consumer.kill();
+        assertTrue(consumer.join(START), "killed consumer exited");
+        assertEquals(1, consumerWakeWord("q"), "the dead sleeper's announcement is still there");
+
+        JvmProcess producer = child(true, "produce", "q", "1", "true");
+        producer.joinChecked(START);
+        assertEquals(0, consumerWakeWord("q"), "one wake by the next producer cleared it: no later message pays for the dead");
+    }
+
+    @Test
+    void noWakeUpIsLostWhenCommitsRaceWithAnnouncements() throws Exception {
+        MessageQueue.create(dir, "q", QueueOptions.oneProducer(1024)).close();
+        MessageQueue.create(dir, "q.back", QueueOptions.oneProducer(1024)).close();
+        long count = 5000;
+        JvmProcess echo = child(true, "race-consume", "q", Long.toString(count));
+        JvmProcess producer = child(true, "race-produce", "q", Long.toString(count));
+        producer.joinChecked(START);
+        echo.joinChecked(START);
+        String out = producer.output();
+        long longest = Long.parseLong(out.replaceAll("(?s).*longest round trip (\\d+) ms.*", "$1"));
+        // a lost wake-up sleeps out the 30 s bound; a busy machine delays a round trip by milliseconds
+        assertTrue(longest < 10_000, "a round trip took " + longest + " ms: a wake-up was lost\n" + out);
+    }
+
+    @Test
+    void aPipePollSleepsInTheKernelUntilTheOtherEndSends() throws Exception {
+        JvmProcess poller = child(true, "pipe-poll", "p");
+        await("the poller asleep in the kernel on its pipe", () -> ThreadStates.sleepsInKernelOn(poller.pid(),
+                KernelWaitChild.CONSUMER_THREAD, file(Pipe.queueName("p", Pipe.End.FIRST))), poller);
+        child(true, "pipe-send", "p").joinChecked(START);
+        poller.joinChecked(START);
+        assertTrue(poller.output().contains("polled wake up"), poller.output());
+    }
+
+    @Test
+    void withoutTheOptInNoRestrictedMethodIsCalledAndNoWarningAppears() throws Exception {
+        JvmProcess p = child(false, "everything", "false");
+        p.joinChecked(START);
+        assertTrue(p.output().contains("everything worked"), p.output());
+        assertFalse(p.output().contains("WARNING"), "a child that did not opt in printed a warning:\n" + p.output());
+    }
+
+    @Test
+    void optingInWithoutNativeAccessFallsBackToPollingAndSaysOnceWhichFlagToAdd() throws Exception {
+        JvmProcess p = child(false, "everything", "true");
+        p.joinChecked(START);
+        String out = p.output();
+        assertTrue(out.contains("futex available: false; everything worked"), out);
+        assertFalse(out.contains("restricted method"), "a JDK native-access warning appeared:\n" + out);
+        assertEquals(1, out.lines().filter(l -> l.contains("kernel waits were asked for but are off")).count(), out);
+        assertTrue(out.contains("--enable-native-access=ALL-UNNAMED"), out);
+    }
+
+    @Test
+    void optingInWithNativeAccessWorksWithoutAnyWarning() throws Exception {
+        JvmProcess p = child(true, "everything", "true");
+        p.joinChecked(START);
+        assertTrue(p.output().contains("futex available: true; everything worked"), p.output());
+        assertFalse(p.output().contains("WARNING"), p.output());
+    }
+}
