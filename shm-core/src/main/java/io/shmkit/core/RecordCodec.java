@@ -72,8 +72,13 @@ public final class RecordCodec<T extends Record> {
                     .asType(MethodType.methodType(Object.class, parameterTypes))
                     .asSpreader(Object[].class, components.length);
         } catch (ReflectiveOperationException | InaccessibleObjectException e) {
-            throw new IllegalArgumentException("cannot access record " + type.getName()
-                    + " (make it accessible to io.shmkit.core): " + e, e);
+            Module module = type.getModule();
+            Module self = RecordCodec.class.getModule();
+            String to = self.isNamed() ? self.getName() : "ALL-UNNAMED";
+            throw new IllegalArgumentException("cannot access record " + type.getName() + " (make it accessible to "
+                    + (self.isNamed() ? "module " + to : "shmkit") + (module.isNamed() ? ": add 'opens " + type.getPackageName()
+                    + (self.isNamed() ? " to " + to : "") + ";' to module " + module.getName() + "'s module-info.java, or run"
+                    + " with --add-opens " + module.getName() + "/" + type.getPackageName() + "=" + to : "") + "): " + e, e);
         }
     }
 

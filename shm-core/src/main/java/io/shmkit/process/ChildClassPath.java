@@ -20,10 +20,12 @@ import java.util.stream.Stream;
  * for a class of a single-file source program ({@code java -cp JARS Counter.java}), a directory
  * into which this JVM compiles that source file once. The source launcher compiles the program
  * in memory, so its classes are on no class path a child could read; recompiling the same file
- * with the same class path gives the child the same classes.
+ * with the same class path gives the child the same classes. A JVM with a module path hands its
+ * children that too, with the modules it resolved from it ({@link #moduleOptions()}).
  */
 final class ChildClassPath {
     private static final Map<Path, Path> COMPILED = new ConcurrentHashMap<>();
+    private static volatile List<String> moduleOptions;
 
     private ChildClassPath() {
     }
@@ -48,9 +50,48 @@ final class ChildClassPath {
             return withCompiled(source, classPath);
         }
         throw new IllegalStateException("a child JVM cannot load " + type.getName() + ": it was loaded by "
-                + type.getClassLoader() + ", not from this JVM's class path (" + classPath + "); put it on the class"
-                + " path (compile it, or run the program as 'java -cp JARS Program.java', whose classes shmkit"
-                + " recompiles for the child, as the file is when the first child starts)");
+                + type.getClassLoader() + (type.getModule().isNamed() ? " in module " + type.getModule().getName()
+                + " of a layer other than the boot layer" : "") + ", not from this JVM's class path (" + classPath
+                + ") nor from a module of its module path; put it on the class path or the module path (compile it,"
+                + " or run the program as 'java -cp JARS Program.java', whose classes shmkit recompiles for the"
+                + " child, as the file is when the first child starts)");
+    }
+
+    /**
+     * The module options a child needs to load the modules this JVM loaded: {@code --module-path}
+     * (this JVM's {@code jdk.module.path}, if it has one), and {@code --add-modules} naming every
+     * module of the boot layer resolved from a path rather than from the run-time image, and the
+     * main module ({@code java -m}, which may be in a jlink image); empty for a JVM on the class
+     * path alone. A child's main class is loaded by name (from the class path, or from a module
+     * such as {@code io.shmkit.core} for {@link TargetMain}), and no root module would make the
+     * child resolve the modules that hold the target's owner, the records it is handed or a
+     * pool's tasks: with these, its boot layer holds the modules this JVM's does.
+     */
+    static List<String> moduleOptions() {
+        List<String> options = moduleOptions;
+        if (options == null) {
+            java.util.SortedSet<String> modules = new java.util.TreeSet<>();
+            for (java.lang.module.ResolvedModule m : ModuleLayer.boot().configuration().modules()) {
+                if (m.reference().location().map(l -> !"jrt".equals(l.getScheme())).orElse(false)) {
+                    modules.add(m.name());
+                }
+            }
+            String mainModule = System.getProperty("jdk.module.main");
+            if (mainModule != null && !mainModule.isEmpty()) {
+                modules.add(mainModule);
+            }
+            List<String> all = new ArrayList<>();
+            String modulePath = System.getProperty("jdk.module.path");
+            if (modulePath != null && !modulePath.isEmpty()) {
+                all.add("--module-path=" + modulePath);
+            }
+            if (!modules.isEmpty()) {
+                all.add("--add-modules=" + String.join(",", modules));
+            }
+            options = List.copyOf(all);
+            moduleOptions = options;
+        }
+        return options;
     }
 
     /** {@code classPath} with the classes of {@code source}, compiled once per JVM, in front. */
@@ -76,11 +117,15 @@ final class ChildClassPath {
                 // reported below
             }
             throw new IllegalStateException("a child JVM cannot load class " + name + ": it is not on this JVM's class"
-                    + " path (" + classPath + ")");
+                    + " path (" + classPath + ") nor in a module of its boot layer");
         }
     }
 
+    /** Whether a child loads {@code type} as this JVM did: from the class path, or a module of the boot layer. */
     private static boolean loadableFromClassPath(Class<?> type) {
+        if (type.getModule().isNamed()) {
+            return type.getModule().getLayer() == ModuleLayer.boot(); // a child resolves the same (moduleOptions)
+        }
         ClassLoader system = ClassLoader.getSystemClassLoader();
         for (ClassLoader l = system; l != null; l = l.getParent()) {
             if (type.getClassLoader() == l) {
@@ -105,7 +150,12 @@ final class ChildClassPath {
     }
 
     private static Path compile(Path source, String classPath) {
-        javax.tools.JavaCompiler javac = javax.tools.ToolProvider.getSystemJavaCompiler();
+        javax.tools.JavaCompiler javac;
+        try {
+            javac = javax.tools.ToolProvider.getSystemJavaCompiler();
+        } catch (LinkageError noJavaCompilerModule) {
+            javac = null; // shmkit's module requires java.compiler only statically: this runtime lacks it
+        }
         if (javac == null) {
             throw new IllegalStateException("a child JVM cannot load the classes of " + source + ": this runtime has no"
                     + " Java compiler to build them for it; compile the program and put it on the class path");

@@ -8,11 +8,14 @@ import java.util.List;
  * assertion switches ({@code -ea}, {@code -da}, {@code -esa}, {@code -dsa} and their long
  * forms) and module options ({@code --add-opens}, {@code --add-exports}, {@code --add-reads},
  * {@code --add-modules}, {@code --enable-native-access}, {@code --illegal-native-access},
- * {@code --enable-preview}, {@code --limit-modules}, {@code --patch-module}, and the module path).
- * Heap sizes, GC choice, agents, {@code -XX} flags and JMX properties are not inherited: they are
- * set per child, and a port or an agent would clash. Options that came from
- * {@code JAVA_TOOL_OPTIONS}, {@code JDK_JAVA_OPTIONS} or {@code _JAVA_OPTIONS} are among the input
- * arguments, so those variables are removed from an inheriting child's environment.
+ * {@code --enable-preview}, {@code --limit-modules}, {@code --patch-module}, and the upgrade module
+ * path). The module path is not among them: like the class path, it says where a child's classes
+ * come from, and a child gets it whether it inherits options or not
+ * ({@link ChildClassPath#moduleOptions()}). Heap sizes, GC choice, agents, {@code -XX} flags and
+ * JMX properties are not inherited: they are set per child, and a port or an agent would clash.
+ * Options that came from {@code JAVA_TOOL_OPTIONS}, {@code JDK_JAVA_OPTIONS} or
+ * {@code _JAVA_OPTIONS} are among the input arguments, so those variables are removed from an
+ * inheriting child's environment.
  */
 final class InheritedJvmOptions {
     private static final List<String> PREFIXES = List.of("-ea", "-da", "-esa", "-dsa", "-enableassertions",
@@ -44,11 +47,7 @@ final class InheritedJvmOptions {
         if (options == null) {
             List<String> all = new java.util.ArrayList<>(ManagementFactory.getRuntimeMXBean().getInputArguments().stream()
                     .filter(InheritedJvmOptions::inherits).toList());
-            // the launcher turns these into jdk.module.* properties, which are not inherited as such
-            String modulePath = System.getProperty("jdk.module.path");
-            if (modulePath != null) {
-                all.add("--module-path=" + modulePath);
-            }
+            // the launcher turns this into a jdk.module.* property, which is not inherited as such
             String upgradePath = System.getProperty("jdk.module.upgrade.path");
             if (upgradePath != null) {
                 all.add("--upgrade-module-path=" + upgradePath);
@@ -65,7 +64,12 @@ final class InheritedJvmOptions {
 
     /** The inherited options that javac needs too, to compile a source program as its launcher did. */
     static List<String> forCompiler() {
-        return get().stream().filter(o -> COMPILER_PREFIXES.stream().anyMatch(p -> o.equals(p) || o.startsWith(p + "=")))
+        List<String> options = new java.util.ArrayList<>(get());
+        String modulePath = System.getProperty("jdk.module.path");
+        if (modulePath != null) {
+            options.add("--module-path=" + modulePath);
+        }
+        return options.stream().filter(o -> COMPILER_PREFIXES.stream().anyMatch(p -> o.equals(p) || o.startsWith(p + "=")))
                 .filter(o -> !o.equals("--add-modules=ALL-DEFAULT")) // the source launcher's own, which javac refuses
                 .toList();
     }

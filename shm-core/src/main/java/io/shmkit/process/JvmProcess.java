@@ -49,6 +49,18 @@ import java.util.stream.Collectors;
  * file once more, into a temporary directory deleted at exit, and adds it to the child's class
  * path; for any other class {@link Builder#start()} throws, saying what to do.
  *
+ * <p><b>On the module path.</b> A JVM started with a module path ({@code java -p mods -m
+ * app/app.Main}) hands its children the same module path, and {@code --add-modules} naming every
+ * module of its boot layer that came from it, and its main module, so a child resolves the
+ * modules this JVM did (whether it inherits options or not): its main class, a target's owner,
+ * the records among its arguments load there as here. Modules of other layers cannot be
+ * reproduced: a class of one is refused, as a class on no class path is.
+ * shmkit calls a target and builds records reflectively, from module {@code io.shmkit.core}:
+ * a module whose package holds a target's owner or such a record, unless they are public in an
+ * exported package, opens that package to it ({@code opens com.example.app to io.shmkit.core;});
+ * {@link #target} fails here, naming the declaration, if it does not. {@code docs/processes.md}
+ * has the details.
+ *
  * <p><b>Output, and failures.</b> By default the child's stdout and stderr are printed here as
  * they come, as Python's children print to the terminal, <em>and</em> kept (the last
  * {@value #KEPT_OUTPUT} bytes, stdout and stderr merged), so that a failing child is never
@@ -504,6 +516,7 @@ public final class JvmProcess implements AutoCloseable {
             if (inheritOptions) {
                 command.addAll(InheritedJvmOptions.get());
             }
+            command.addAll(ChildClassPath.moduleOptions()); // where classes come from, as -cp: not an inherited option
             command.addAll(jvmOptions);
             command.add("-cp");
             command.add(mainType != null ? ChildClassPath.forClass(mainType) : ChildClassPath.forClassName(mainClass));

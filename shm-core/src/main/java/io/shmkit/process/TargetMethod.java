@@ -53,7 +53,8 @@ final class TargetMethod {
             try {
                 m.setAccessible(true);
             } catch (RuntimeException e) {
-                throw new IllegalArgumentException("target " + owner.getName() + "." + name + " is not accessible: " + e.getMessage(), e);
+                throw new IllegalArgumentException("target " + owner.getName() + "." + name + " is not accessible: " + e.getMessage()
+                        + ModuleAccess.hint(m.getDeclaringClass(), TargetMethod.class.getModule()), e);
             }
             return m;
         }

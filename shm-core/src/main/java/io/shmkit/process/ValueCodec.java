@@ -177,7 +177,7 @@ public final class ValueCodec {
                         component = accessor.invoke(r);
                     } catch (ReflectiveOperationException | RuntimeException e) {
                         throw new IllegalArgumentException(what + ": cannot read component " + c.getName() + " of "
-                                + r.getClass().getName() + ": " + e, e);
+                                + r.getClass().getName() + ": " + e + ModuleAccess.hint(r.getClass(), ValueCodec.class.getModule()), e);
                     }
                     write(out, component, what + "." + c.getName());
                 }
@@ -265,7 +265,8 @@ public final class ValueCodec {
             throw new IllegalArgumentException("the constructor of " + type.getName() + " refused the values sent: "
                     + e.getCause(), e.getCause());
         } catch (ReflectiveOperationException | RuntimeException e) {
-            throw new IllegalArgumentException("cannot build a " + type.getName() + " from the values sent: " + e, e);
+            throw new IllegalArgumentException("cannot build a " + type.getName() + " from the values sent: " + e
+                    + ModuleAccess.hint(type, ValueCodec.class.getModule()), e);
         }
     }
 
@@ -363,7 +364,8 @@ public final class ValueCodec {
         try {
             return Class.forName(name, false, loader);
         } catch (ClassNotFoundException e) {
-            throw new IllegalArgumentException("class " + name + " of a value sent is not on this JVM's class path", e);
+            throw new IllegalArgumentException("class " + name + " of a value sent is not on this JVM's class path"
+                    + " nor in a module of its boot layer", e);
         }
     }
 

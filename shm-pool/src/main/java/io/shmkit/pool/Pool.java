@@ -55,6 +55,13 @@ import java.util.stream.StreamSupport;
  * {@link ValueCodec}'s binary form; large data crosses as a segment, by name, and each worker
  * attaches a segment once and keeps it.
  *
+ * <p><b>On the module path</b>, workers get this JVM's module path and resolve the modules it did
+ * (see {@link JvmProcess}). A worker builds a task reflectively, from module {@code io.shmkit.pool},
+ * and the records among arguments and results from {@code io.shmkit.core}: a module whose task
+ * classes or records are not public (with a public constructor) in an exported package opens
+ * their package to both ({@code opens com.example.app to io.shmkit.pool, io.shmkit.core;}).
+ * {@code submit} refuses a task class a worker could not build, naming the declaration.
+ *
  * <p><b>Scheduling.</b> Jobs (one task, or one chunk of {@link #map}) go to the worker with the
  * fewest jobs in hand, at most {@value #JOBS_PER_WORKER} per worker, so a worker always has its
  * next job queued while it runs one; the rest wait here, in submission order.
@@ -319,10 +326,22 @@ public final class Pool implements AutoCloseable {
         if (task.isMemberClass() && !Modifier.isStatic(task.getModifiers())) {
             throw new IllegalArgumentException(task.getName() + " is an inner class: make it static so a worker can build it");
         }
+        java.lang.reflect.Constructor<?> constructor;
         try {
-            task.getDeclaredConstructor();
+            constructor = task.getDeclaredConstructor();
         } catch (NoSuchMethodException e) {
             throw new IllegalArgumentException(task.getName() + " has no no-argument constructor: a worker builds a task with one");
+        }
+        if (!constructor.trySetAccessible()) { // a worker resolves the same modules, with the same declarations
+            Module module = task.getModule();
+            Module self = Pool.class.getModule();
+            String pkg = task.getPackageName();
+            String to = self.isNamed() ? self.getName() : "ALL-UNNAMED";
+            throw new IllegalArgumentException(task.getName() + " cannot be built by a worker: module " + module.getName()
+                    + " does not open package " + pkg + " to " + (self.isNamed() ? "module " + to : "shmkit") + "; add 'opens "
+                    + pkg + (self.isNamed() ? " to " + to : "") + ";' to its module-info.java (or make the class and its"
+                    + " constructor public in an exported package), or run with --add-opens " + module.getName() + "/" + pkg
+                    + "=" + to);
         }
     }
 

@@ -213,7 +213,8 @@ public final class PoolWorker {
             try {
                 type = Class.forName(name, true, loader);
             } catch (ClassNotFoundException e) {
-                throw new ClassNotFoundException("task class " + name + " is not on worker pid " + pid + "'s class path", e);
+                throw new ClassNotFoundException("task class " + name + " is not on worker pid " + pid + "'s class path"
+                        + " nor in a module of its boot layer", e);
             }
             if (!Task.class.isAssignableFrom(type)) {
                 throw new IllegalArgumentException(name + " does not implement " + Task.class.getName());
