@@ -52,9 +52,10 @@ package io.shmkit.msg;
  *  |  Claim take-overs (u64): claimer words taken from dead        |
  *  |  processes                                                    |
  *  +---------------------------------------------------------------+ C + 0x480
- *  |  Consumer wake word (u32) |  Producers' wake word (u32):    |
- *  |  1: the consumer may sleep |  1: producers may sleep, waiting |
- *  |  in the kernel for data    |  for room (docs/locks.md §9)    |
+ *  | Consumer wake word (u32):     | Producers' wake word (u32):   |
+ *  | bit 0: the consumer may sleep | bit 0: producers may sleep    |
+ *  | in the kernel for data; bits  | for room; bits 1-31 an epoch  |
+ *  | 1-31 an epoch (locks.md §9)   | ({@link io.shmkit.sync.WakeWord}) |
  *  +---------------------------------------------------------------+ C + 0x500
  *  |  The ring: capacity bytes of records ({@link RecordDescriptor})|
  *  +---------------------------------------------------------------+ C + 0x500 + capacity

@@ -54,6 +54,7 @@ public final class Futex {
     private static final int MEMBARRIER_CMD_REGISTER_GLOBAL_EXPEDITED = 1 << 2;
     private static final int EAGAIN = 11;
     private static final int EINTR = 4;
+    private static final int EFAULT = 14;
     private static final int ETIMEDOUT = 110;
 
     private static final AtomicBoolean REPORTED = new AtomicBoolean();
@@ -100,19 +101,24 @@ public final class Futex {
 
     /**
      * The sleeper's side of the asymmetric fence: a full barrier in every running thread of
-     * every registered process, and in this one ({@code membarrier(2)}, some microseconds); a
-     * full fence where wakers fence themselves.
+     * every registered process, and in this one ({@code membarrier(2)}, some microseconds).
+     * Issued whenever the kernel has it, registered or not (issuing needs no registration), since
+     * any registered waker anywhere relies on it.
+     *
+     * @return false if it could not be issued: a full fence was made instead, which covers only
+     *         wakers that fence, so the caller must not sleep long
      */
-    static void heavyBarrier() {
-        if (Native.LIGHT_WAKERS) {
+    static boolean heavyBarrier() {
+        if (Native.MEMBARRIER) {
             try (Arena arena = Arena.ofConfined()) {
                 MemorySegment state = arena.allocate(Native.STATE);
                 if (call(state, Native.MEMBARRIER_NUMBER, MEMBARRIER_CMD_GLOBAL_EXPEDITED, 0, 0, 0) == 0) {
-                    return;
+                    return true;
                 }
             }
         }
-        VarHandle.fullFence(); // the wakers of other processes that could not register fence themselves
+        VarHandle.fullFence();
+        return false;
     }
 
     /**
@@ -141,6 +147,9 @@ public final class Futex {
                 case EAGAIN -> Outcome.VALUE_CHANGED;
                 case ETIMEDOUT -> Outcome.TIMED_OUT;
                 case EINTR -> Outcome.INTERRUPTED;
+                // the segment was unmapped (closed by another thread) while this one slept: the
+                // caller's next access throws the closed segment's clean error
+                case EFAULT -> Outcome.VALUE_CHANGED;
                 default -> throw new IllegalStateException("futex wait on address 0x" + Long.toHexString(address)
                         + " failed: errno " + (int) Native.ERRNO.get(state, 0L));
             };
@@ -205,6 +214,8 @@ public final class Futex {
         static final long FUTEX_NUMBER;
         static final long MEMBARRIER_NUMBER;
         static final boolean LIGHT_WAKERS;
+        /** Whether the kernel has the global expedited membarrier, for sleepers. */
+        static final boolean MEMBARRIER;
         static final StructLayout STATE = Linker.Option.captureStateLayout();
         static final VarHandle ERRNO = STATE.varHandle(MemoryLayout.PathElement.groupElement("errno"));
 
@@ -240,19 +251,17 @@ public final class Futex {
             UNAVAILABLE = reason;
             FUTEX_NUMBER = number;
             MEMBARRIER_NUMBER = membarrier;
-            LIGHT_WAKERS = handle != null && registerForHeavyBarriers(handle, membarrier);
+            int needed = MEMBARRIER_CMD_GLOBAL_EXPEDITED | MEMBARRIER_CMD_REGISTER_GLOBAL_EXPEDITED;
+            MEMBARRIER = handle != null && (membarrier(handle, membarrier, MEMBARRIER_CMD_QUERY) & needed) == needed;
+            LIGHT_WAKERS = MEMBARRIER && membarrier(handle, membarrier, MEMBARRIER_CMD_REGISTER_GLOBAL_EXPEDITED) == 0;
         }
 
-        /** Registers this process for the global expedited membarrier, if the kernel has it. */
-        private static boolean registerForHeavyBarriers(MethodHandle handle, long number) {
+        /** One membarrier command: its result, or -1 if it failed. */
+        private static long membarrier(MethodHandle handle, long number, int command) {
             try (Arena arena = Arena.ofConfined()) {
-                MemorySegment state = arena.allocate(STATE);
-                long commands = (long) handle.invokeExact(state, number, (long) MEMBARRIER_CMD_QUERY, 0L, 0L, 0L, 0L, 0L);
-                int needed = MEMBARRIER_CMD_GLOBAL_EXPEDITED | MEMBARRIER_CMD_REGISTER_GLOBAL_EXPEDITED;
-                return commands >= 0 && (commands & needed) == needed
-                        && (long) handle.invokeExact(state, number, (long) MEMBARRIER_CMD_REGISTER_GLOBAL_EXPEDITED, 0L, 0L, 0L, 0L, 0L) == 0;
+                return (long) handle.invokeExact(arena.allocate(STATE), number, (long) command, 0L, 0L, 0L, 0L, 0L);
             } catch (Throwable t) {
-                return false;
+                return -1;
             }
         }
     }

@@ -48,10 +48,13 @@ package io.shmkit.sync;
  *  +-------------------------------+-------------------------------+ 0x20
  * </pre>
  *
- * <p><b>Wake word</b> (u32) of every lock: 0, or 1 while a process may sleep in the kernel
- * waiting for the lock ({@link WakeWord}, {@code docs/locks.md} §9). Only processes whose lock
- * options ask for {@link LockOptions#kernelWaits() kernel waits} read or write it; zero in a
- * fresh lock, and in every lock of a file written before it existed (it was reserved).
+ * <p><b>Wake word</b> (u32) of every lock: what processes sleeping in the kernel for the lock
+ * wait on ({@link WakeWord}, {@code docs/locks.md} §9). Only processes whose lock
+ * options ask for {@link LockOptions#kernelWaits() kernel waits} read or write it (bit 0:
+ * a sleep was announced; bits 1-31: an epoch every wake advances; {@link WakeWord}). Zero in a
+ * fresh lock. In the read/write lock, semaphore and seqlock it took bytes that were reserved and
+ * zero; the mutex and reentrant lock grew from 32 to 40 bytes for it, so a lock placed with
+ * {@code at(object, offset)} 32 bytes from the next must move (a struct field's size is checked).
  *
  * <p><b>{@link SharedMutex} and {@link SharedReentrantLock}</b>, 40 bytes ({@link MutexState},
  * {@link ReentrantLockState}): the owner block, then

@@ -30,8 +30,12 @@ import java.util.function.Consumer;
  *                             process of a lock or queue the same setting, or a sleeper
  *                             notices another's release only at the end of its bounded sleep.
  *                             A virtual thread never sleeps in the kernel (it would pin its
- *                             carrier): it polls. With it on, every release and every message
- *                             pays one full fence to learn whether anyone sleeps
+ *                             carrier): it polls. A thread asleep in the kernel does not see
+ *                             {@link Thread#interrupt()} until its sleep ends: an interruptible
+ *                             wait throws within one owner-check interval of the interrupt.
+ *                             With it on, every release and every message pays one load of the
+ *                             lock's or queue's wake word (and a full fence where the kernel
+ *                             lacks {@code membarrier}) to learn whether anyone sleeps
  *                             ({@code docs/locks.md} §9).
  */
 public record LockOptions(IdleStrategy idleStrategy, Duration ownerCheckInterval, Consumer<LockRecovery> recoveryListener,

@@ -66,7 +66,13 @@ public final class SharedMutex extends ExclusiveLock {
         return new SharedMutex(LockWords.named(KIND, struct, LockDescriptor.MUTEX_LENGTH), LockOptions.DEFAULT);
     }
 
-    /** A mutex in the {@value LockDescriptor#MUTEX_LENGTH} bytes at {@code offset} (8-aligned) of {@code object}'s data. */
+    /**
+     * A mutex in the {@value LockDescriptor#MUTEX_LENGTH} bytes at {@code offset} (8-aligned) of
+     * {@code object}'s data. Until kernel wake-ups came, these locks were 32 bytes: locks placed
+     * 32 bytes apart now overlap (one's wake word would be the next one's owner word), so space
+     * them {@value LockDescriptor#MUTEX_LENGTH} bytes apart, or declare them as
+     * {@link MutexState} fields, whose size the layout check enforces.
+     */
     public static SharedMutex at(SharedObject object, long offset) {
         return new SharedMutex(LockWords.at(KIND, object, offset, LockDescriptor.MUTEX_LENGTH), LockOptions.DEFAULT);
     }

@@ -65,7 +65,13 @@ public final class SharedReentrantLock extends ExclusiveLock {
         return new SharedReentrantLock(LockWords.named(KIND, struct, LockDescriptor.MUTEX_LENGTH), LockOptions.DEFAULT);
     }
 
-    /** A reentrant lock in the {@value LockDescriptor#MUTEX_LENGTH} bytes at {@code offset} (8-aligned) of {@code object}'s data. */
+    /**
+     * A reentrant lock in the {@value LockDescriptor#MUTEX_LENGTH} bytes at {@code offset} (8-aligned) of
+     * {@code object}'s data. Until kernel wake-ups came, these locks were 32 bytes: locks placed
+     * 32 bytes apart now overlap (one's wake word would be the next one's owner word), so space
+     * them {@value LockDescriptor#MUTEX_LENGTH} bytes apart, or declare them as
+     * {@link ReentrantLockState} fields, whose size the layout check enforces.
+     */
     public static SharedReentrantLock at(SharedObject object, long offset) {
         return new SharedReentrantLock(LockWords.at(KIND, object, offset, LockDescriptor.MUTEX_LENGTH), LockOptions.DEFAULT);
     }

@@ -78,7 +78,10 @@ final class Wait {
         if (word == null) {
             idle.idle(attempt);
         } else {
-            word.idle(idle, attempt, ready, timed ? Math.min(nextCheck - now, deadline - now) : nextCheck - now);
+            // until the next liveness check; a whole interval if one is overdue because this wait
+            // cannot make it (the holder is this process), rather than sleeps too short to save anything
+            long untilCheck = nextCheck - now > 0 ? nextCheck - now : checkIntervalNanos;
+            word.idle(idle, attempt, ready, timed ? Math.min(untilCheck, deadline - now) : untilCheck);
         }
         if (attempt < Integer.MAX_VALUE) {
             attempt++;
