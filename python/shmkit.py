@@ -62,6 +62,12 @@ with compare-and-set (docs/locks.md §6), use libatomic.so.1 through ctypes: wit
 refused, saying why. Roles of dead processes are taken back; a half-written message whose writer
 is certainly dead (/proc, docs/locks.md §2) is dropped.
 
+Queue(name, kernel_waits=True) makes its consumer and producer wait asleep in the kernel (Linux
+futex(2) on the queue's wake words, through libc's syscall with ctypes; docs/messaging.md §4a)
+instead of polling with sleeps of up to 1 ms, woken by the JVM and Python producers and consumers
+that asked for kernel waits too (Java: LockOptions.KERNEL_WAITS in the queue's options), which it
+wakes in turn. Off by default; off, it touches no wake word and makes no system call.
+
 Attaching a Segment or a Queue, and status(), never writes; a queue's words are written only by
 the consumer and producer it hands out, and a segment's lock words only by its lock.
 
@@ -1028,6 +1034,11 @@ class _Atomics:
         for f in (self._or4, self._and4):
             f.argtypes = [ctypes.c_void_p, ctypes.c_uint32, ctypes.c_int]
             f.restype = ctypes.c_uint32
+        # fetch_or once more, as a separate function object without argtypes, for the waker step that every
+        # message pays with kernel waits on: called with a c_void_p and two small ints, which ctypes then
+        # passes as they are (a pointer, two C ints), it is about half the cost of a call that converts
+        self.or4_unchecked = lib["__atomic_fetch_or_4"]
+        self.or4_unchecked.restype = ctypes.c_uint32
 
     def cas8(self, address, expected, desired):
         return bool(self._cas8(address, ctypes.byref(ctypes.c_uint64(expected & _MASK64)), desired & _MASK64,
@@ -1041,7 +1052,8 @@ class _Atomics:
         return self._add8(address, delta & _MASK64, _SEQ_CST)
 
     def or4(self, address, bits):
-        self._or4(address, bits & _MASK32, _SEQ_CST)
+        """ORs bits into the word; its old value. or4(address, 0) is a load that is also a full barrier."""
+        return self._or4(address, bits & _MASK32, _SEQ_CST)
 
     def and4(self, address, bits):
         self._and4(address, bits & _MASK32, _SEQ_CST)
@@ -1063,6 +1075,179 @@ def _x86_64():
     semantics (x86-64's TSO), as the queue protocols need of plain struct accesses."""
     import platform
     return platform.machine().lower() in ("x86_64", "amd64") and ctypes.sizeof(ctypes.c_void_p) == 8
+
+
+# ---------------------------------------------------------------------------------------------
+# Kernel wake-ups (docs/locks.md §9, docs/messaging.md §4a): Linux futex on a shared word, opt-in
+
+_SYS_FUTEX = {"x86_64": 202, "amd64": 202, "aarch64": 98, "arm64": 98}         # futex(2)'s number
+_SYS_MEMBARRIER = {"x86_64": 324, "amd64": 324, "aarch64": 283, "arm64": 283}  # membarrier(2)'s
+_FUTEX_WAIT, _FUTEX_WAKE = 0, 1   # without FUTEX_PRIVATE_FLAG (128): the word is shared between processes
+_MEMBARRIER_CMD_QUERY, _MEMBARRIER_CMD_GLOBAL_EXPEDITED = 0, 1 << 1
+_INT_MAX = 0x7FFFFFFF
+_MIN_SLEEP = 0.00005              # sleeps shorter than 50 µs are not worth a system call (Java's WakeWord too)
+_UNCOVERED_SLEEP = 0.001          # the longest sleep without the heavy barrier: a wake-up may be missed then
+_ANNOUNCED = 1                    # bit 0 of a wake word; bits 1-31 are the epoch
+_KERNEL_WAIT_AFTER = 8            # a waiter yields this many times (its first _idle steps) before it sleeps
+_FUTEX = []           # [the _Futex] or [the reason there is none], once loaded
+_FUTEX_REPORTED = []  # [True] once the reason kernel waits are off has been said
+
+
+class _Timespec(ctypes.Structure):
+    _fields_ = [("tv_sec", ctypes.c_long), ("tv_nsec", ctypes.c_long)]
+
+
+class _Futex:
+    """futex(2) and membarrier(2) through libc's syscall(), as Java's io.shmkit.sync.Futex: FUTEX_WAIT
+    with a relative timeout and FUTEX_WAKE on the address of a 32-bit word in a shared mapping, and
+    the sleeper's heavy barrier. Without FUTEX_PRIVATE_FLAG the kernel keys the word by its file and
+    offset, so a Python process and a JVM that map the segment at different addresses meet on the same
+    word. ctypes releases the GIL for each call: other threads of this process run while one sleeps."""
+
+    def __init__(self):
+        import platform
+        machine = platform.machine().lower()
+        if not sys.platform.startswith("linux") or machine not in _SYS_FUTEX or ctypes.sizeof(ctypes.c_void_p) != 8:
+            raise OSError("futex is used on 64-bit Linux on x86-64 and AArch64 only, and this is %s on %s"
+                          % (sys.platform, machine))
+        self.number, self._membarrier = _SYS_FUTEX[machine], _SYS_MEMBARRIER[machine]
+        try:
+            libc = ctypes.CDLL("libc.so.6", use_errno=True)
+        except OSError:
+            libc = ctypes.CDLL(None, use_errno=True)       # the interpreter's own symbols, libc's among them
+        # syscall(long number, ...) is variadic; every argument is passed as a long, as the Java side does,
+        # so that no register the kernel reads holds stale upper bits
+        self._syscall = libc.syscall
+        self._syscall.argtypes = [ctypes.c_long] * 7
+        self._syscall.restype = ctypes.c_long
+        commands = self._syscall(self._membarrier, _MEMBARRIER_CMD_QUERY, 0, 0, 0, 0, 0)
+        # Linux 4.16 on, unless a seccomp filter forbids it; issuing it needs no registration
+        self.heavy = commands >= 0 and bool(commands & _MEMBARRIER_CMD_GLOBAL_EXPEDITED)
+
+    def heavy_barrier(self):
+        """membarrier(MEMBARRIER_CMD_GLOBAL_EXPEDITED): every running thread of every process registered
+        for it (each JVM with kernel waits on) executes a full memory barrier before this returns. False
+        where the kernel cannot (then only this thread's own barrier was had)."""
+        return self.heavy and self._syscall(self._membarrier, _MEMBARRIER_CMD_GLOBAL_EXPEDITED, 0, 0, 0, 0, 0) == 0
+
+    def wait(self, address, expected, timeout):
+        """Sleeps while the word at address holds expected, at most timeout seconds (the kernel compares
+        and sleeps atomically against a wake). "woken", "changed" (no sleep), "timed out" or
+        "interrupted" (a signal: its Python handler runs once this returns); callers re-check their
+        condition whatever it says."""
+        timeout = max(0.0, timeout)
+        ts = _Timespec(int(timeout), int((timeout - int(timeout)) * 1e9))
+        if self._syscall(self.number, address, _FUTEX_WAIT, expected & _MASK32, ctypes.addressof(ts), 0, 0) == 0:
+            return "woken"
+        e = ctypes.get_errno()
+        if e == errno.EAGAIN:
+            return "changed"
+        if e == errno.ETIMEDOUT:
+            return "timed out"
+        if e == errno.EINTR:
+            return "interrupted"
+        raise OSError(e, "futex wait on address 0x%x failed: %s" % (address, os.strerror(e)))
+
+    def wake(self, address, count):
+        """Wakes up to count sleepers on the word at address; how many it woke."""
+        woken = self._syscall(self.number, address, _FUTEX_WAKE, count, 0, 0, 0)
+        if woken < 0:
+            e = ctypes.get_errno()
+            raise OSError(e, "futex wake on address 0x%x failed: %s" % (address, os.strerror(e)))
+        return woken
+
+
+def _futex():
+    """The _Futex, or a str saying why kernel waits cannot be made here."""
+    if not _FUTEX:
+        try:
+            _FUTEX.append(_Futex())
+        except (OSError, AttributeError) as e:
+            _FUTEX.append("futex cannot be used: %s" % e)
+    return _FUTEX[0]
+
+
+class _WakeWord:
+    """A wake word (docs/messaging.md §4a, docs/locks.md §9): bit 0 (ANNOUNCED) is set while a process may
+    sleep on it in the kernel since the last wake; bits 1-31 are an epoch that every wake advances. The
+    protocol is Java's io.shmkit.sync.WakeWord:
+
+        sleeper                                  waker, after the store that may end a wait
+          old = fetch_or(word, 1)                  (barrier)
+          heavy barrier                            while (v = word) has bit 0 set:
+          re-check the condition; if it holds: go      if CAS(word, v, (v + 2) & ~1):
+          FUTEX_WAIT(word, old | 1, bounded)               FUTEX_WAKE(word, all); stop
+          re-check; loop
+
+    Each side stores, passes a barrier, then loads what the other stored, so at least one sees the
+    other and no wake-up is lost; a wake advances the epoch, so a sleeper that announced before a wake
+    never sleeps after it, even if another sleeper has announced again since (the kernel compares the
+    whole word). Python has no fences of its own: libatomic's atomics, through ctypes, are the same
+    lock-prefixed instructions as the JVM's on x86-64, each a full barrier.
+
+    - The sleeper announces with __atomic_fetch_or_4(word, 1): a locked read-modify-write, the store
+      and a full barrier of this thread, as Java's getAndBitwiseOr. Then Java's heavy barrier,
+      membarrier(MEMBARRIER_CMD_GLOBAL_EXPEDITED), which makes every running thread of every process
+      registered for it (each JVM with kernel waits on) pass a full barrier: a JVM waker there has no
+      fence of its own, and this is what orders its store (a commit) before its load of the word.
+      Issuing it needs no registration, and Python does not register, since its own wakers fence. If
+      it cannot be issued (before Linux 4.16, a seccomp filter), a wake-up may be missed: the sleep is
+      then at most 1 ms, as Java's.
+    - The waker's first look is __atomic_fetch_or_4(word, 0): a locked read-modify-write that changes
+      nothing and returns the word, so it is the full fence and the load in one call, after the plain
+      store that may end the wait (R8, an abort, P3: on x86-64 an aligned store is a release). Java's
+      waker is a full fence and a load, or, in a JVM registered for membarrier, the load alone: this is
+      at least as strong. The reset is __atomic_compare_exchange_4, Java's compareAndSet.
+
+    CPython makes these calls in program order, and the C compiler cannot move a memory access across
+    a call into a shared library. A sleeper killed in its sleep leaves at most bit 0 set, cleared by the
+    next waker with one wasted FUTEX_WAKE; whatever a file holds there is just an epoch and a bit."""
+
+    def __init__(self, buf, at, address, futex, atomics):
+        self._buf, self._at, self.address = buf, at, address
+        self._futex, self._atomics = futex, atomics
+        self._check, self._pointer = atomics.or4_unchecked, ctypes.c_void_p(address)   # for wake(): one cheap call
+        # counts, for tests and diagnostics: FUTEX_WAKE calls and the sleepers they woke; sleeps by outcome
+        self.wakes = self.woken = 0
+        self.sleeps = {"woken": 0, "changed": 0, "timed out": 0, "interrupted": 0}
+
+    def value(self):
+        """The word now: bit 0 set if a sleep was announced since the last wake, the epoch above."""
+        return _U32.unpack_from(self._buf, self._at)[0]
+
+    def wake(self):
+        """The waker's step, after the store that may end a wait."""
+        v = self._check(self._pointer, 0, _SEQ_CST)
+        while v & _ANNOUNCED:
+            if self._atomics.cas4(self.address, v, (v + 2) & ~_ANNOUNCED):
+                self.wakes += 1
+                self.woken += self._futex.wake(self.address, _INT_MAX)
+                return
+            v = self.value()                            # after the failed CAS, itself a full barrier
+
+    def sleep(self, ready, timeout):
+        """The sleeper's step: announces, re-checks ready(), and sleeps at most timeout seconds (at least
+        50 µs; at most 1 ms if the heavy barrier could not be issued) unless it holds. False if ready()
+        held (no sleep). Callers re-check their condition whatever happened."""
+        expected = self._atomics.or4(self.address, _ANNOUNCED) | _ANNOUNCED
+        timeout = max(_MIN_SLEEP, timeout)
+        if not self._futex.heavy_barrier():
+            timeout = min(timeout, _UNCOVERED_SLEEP)
+        if ready():
+            return False
+        self.sleeps[self._futex.wait(self.address, expected, timeout)] += 1
+        return True
+
+    def idle(self, attempt, ready, timeout):
+        """One idle step of a wait: _idle() for the first few attempts; then a sleep(ready, timeout), or, if
+        ready() already holds, a yield only: the caller's next attempt then succeeds (a queue's conditions
+        are exactly what its next read or reservation needs), so nothing is announced and no time lost."""
+        if attempt < _KERNEL_WAIT_AFTER:
+            _idle(attempt)
+        elif ready():
+            time.sleep(0)
+        else:
+            self.sleep(ready, timeout)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -1308,18 +1493,20 @@ _QUEUE_DESCRIPTOR = struct.Struct("=IIQIIII")   # 0x008 producers, zero, capacit
 _TAIL, _CLAIMER, _HEAD, _CLEARED = 0x000, 0x008, 0x080, 0x088
 _CONSUMER_ROLE, _PRODUCER_ROLE = 0x100, 0x280
 _UNBLOCKED, _ATTACHES, _END_OF_STREAM_AT, _CLAIM_TAKEOVERS = 0x400, 0x408, 0x410, 0x418
+_CONSUMER_WAKE, _PRODUCERS_WAKE = 0x480, 0x484   # the wake words (u32) of §4a
 _RING = 0x500
 # a record in the ring
 _HEADER = 16
 # the owner block every lock starts with (docs/locks.md §3), then a semaphore's words (§6)
 _SEM_OWNER, _SEM_THREAD, _SEM_HOLDS, _SEM_FLAGS, _SEM_RECOVERIES, _SEM_DEAD_PID = 0x00, 0x08, 0x10, 0x14, 0x18, 0x1C
 _OWNER_BLOCK_LENGTH = 0x20
-_SEM_PERMITS, _SEM_SLOTS, _SEM_SLOT_COUNT = 0x20, 0x40, 32
+_SEM_PERMITS, _SEM_WAKE, _SEM_SLOTS, _SEM_SLOT_COUNT = 0x20, 0x24, 0x40, 32
 _FLAG_INCONSISTENT, _FLAG_ACTIVE = 1, 2
 # Words are read and written with these on aligned offsets. On little-endian machines CPython's
 # struct module uses its native functions for '=i', '=q' and '=Q' (a memcpy of the word, compiled to
 # one mov): single aligned loads and stores, which x86-64 orders as acquire and release.
 _I32 = struct.Struct("=i")
+_U32 = struct.Struct("=I")
 _I64 = struct.Struct("=q")
 _U64 = struct.Struct("=Q")
 
@@ -1358,10 +1545,13 @@ class _Role:
     of the slots, add 1 to this process's slot word with a CAS, release the owner word. If no
     permit is free, the slots of certainly dead processes are freed first (INCONSISTENT set and
     the recovery counted before each slot is freed), and the flag is cleared once the permit is
-    taken, as Java's Roles.take does. Releasing: a CAS of this process's slot word down by 1."""
+    taken, as Java's Roles.take does. Releasing: a CAS of this process's slot word down by 1. With
+    kernel waits on, both releases wake a JVM asleep on the semaphore's wake word (docs/locks.md §9);
+    this process itself polls for the owner word, which is held for a few stores only."""
 
     def __init__(self, queue, offset, permits, what, holder):
         self.queue, self.offset, self.permits, self.what, self.holder = queue, offset, permits, what, holder
+        self.wake = None             # the semaphore's _WakeWord, with kernel waits on
 
     def _load(self, fmt, at):
         return fmt.unpack_from(self.queue._buf, self.offset + at)[0]
@@ -1486,6 +1676,8 @@ class _Role:
         self._store(_I32, _SEM_HOLDS, 0)
         self._store(_U64, _SEM_THREAD, 0)
         self._store(_U64, _SEM_OWNER, 0)           # the release: an x86-64 store
+        if self.wake is not None:
+            self.wake.wake()
 
     def _try_add(self, atomics, me):
         """Adds one permit to this process's slot (its own slot, else a free one), holding the owner word."""
@@ -1540,6 +1732,8 @@ class _Role:
                     if word and (word & ~_COUNT_MASK) == me.slot:
                         if atomics.cas8(self._address(at), word, 0 if word & _COUNT_MASK == 1 else word - 1):
                             _HELD[key] = held - 1
+                            if self.wake is not None:
+                                self.wake.wake()
                             return
                         break
                 else:
@@ -1564,9 +1758,22 @@ class Queue:
     SegmentError naming the queue and the field.
 
     layout: None accepts the queue's own record layout (record_layout is '' for byte messages);
-    a str must equal it ('' asks for a queue of byte messages). owner_check_interval (seconds,
-    default 0.01 as in Java) is how long a waiter waits before it checks the process it waits
-    for. readonly=True maps the file read-only: status() only.
+    a str must equal it ('' asks for a queue of byte messages). owner_check_interval (seconds) is
+    how long a waiter waits before it checks the process it waits for: by default 0.01, as Java's
+    LockOptions.DEFAULT, and 0.1 with kernel_waits, as Java's LockOptions.KERNEL_WAITS. readonly=True
+    maps the file read-only: status() only.
+
+    kernel_waits=True (off by default) makes a consumer waiting for data and a producer waiting for
+    room sleep in the kernel (Linux futex(2) on the queue's wake words, docs/messaging.md §4a) once
+    they have yielded a few times, instead of polling with sleeps of up to 1 ms; each sleep ends by
+    a wake-up, at the call's timeout, or after owner_check_interval, so the liveness checks go on.
+    With it on, this queue's producers and consumers also wake sleepers of any other process, Java
+    or Python, that asked for kernel waits: every message sent and every batch consumed then pays
+    one locked read-modify-write of a wake word, a full barrier (one ctypes call into libatomic,
+    under a microsecond), to learn whether anyone sleeps, and a system call only if someone does. Off, no wake word is read or written and no system call is
+    made. Where futexes cannot be used (not 64-bit Linux on x86-64 or AArch64, no libatomic.so.1)
+    it is off after one warning per process (logger "shmkit"); the attribute kernel_waits says
+    whether it is on.
 
     Attributes: name, segment, producers (ONE_PRODUCER or MANY_PRODUCERS), capacity,
     max_message, record_layout, record_size, record_type (the ctypes Structure of a record
@@ -1577,11 +1784,15 @@ class Queue:
     process that made them (a forked child attaches anew)."""
 
     def __init__(self, name, directory=None, layout=None, readonly=False, trust_other_users=False, follow_links=False,
-                 owner_check_interval=0.01):
+                 owner_check_interval=None, kernel_waits=False):
         self.segment = Segment(name, directory, readonly, trust_other_users, follow_links)
         self._ends = []
+        if owner_check_interval is None:
+            owner_check_interval = 0.1 if kernel_waits else 0.01
         try:
             self._attach(layout, float(owner_check_interval))
+            self._consumer_wake = self._producers_wake = None
+            self.kernel_waits = bool(kernel_waits) and not readonly and self._wake_words()
         except BaseException:
             self.close()
             raise
@@ -1631,6 +1842,28 @@ class Queue:
         self._producer_role = _Role(self, self._c + _PRODUCER_ROLE,
                                     1 if self.producers == ONE_PRODUCER else MANY_PRODUCER_PERMITS, "producer role",
                                     "a producer")
+
+    def _wake_words(self):
+        """Makes the wake words of §4a, or says once (logger "shmkit") why kernel waits are off; whether they are on."""
+        futex, atomics = _futex(), _atomics()
+        why = futex if isinstance(futex, str) else atomics if isinstance(atomics, str) else None
+        if why is not None:
+            if not _FUTEX_REPORTED:
+                _FUTEX_REPORTED.append(True)
+                import logging
+                logging.getLogger("shmkit").warning("queue '%s': kernel waits were asked for but are off (%s); waiting "
+                                                    "by polling instead", self.name, why)
+            return False
+        self._consumer_wake = _WakeWord(self._buf, self._c + _CONSUMER_WAKE, self._address + self._c + _CONSUMER_WAKE,
+                                        futex, atomics)
+        self._producers_wake = _WakeWord(self._buf, self._c + _PRODUCERS_WAKE, self._address + self._c + _PRODUCERS_WAKE,
+                                         futex, atomics)
+        # a JVM with kernel waits may sleep on a role's internal word (the semaphore's wake word, docs/locks.md §6)
+        self._consumer_role.wake = _WakeWord(self._buf, self._consumer_role.offset + _SEM_WAKE,
+                                             self._address + self._consumer_role.offset + _SEM_WAKE, futex, atomics)
+        self._producer_role.wake = _WakeWord(self._buf, self._producer_role.offset + _SEM_WAKE,
+                                             self._address + self._producer_role.offset + _SEM_WAKE, futex, atomics)
+        return True
 
     # -- words of the control area, by offset from C
 
@@ -1931,6 +2164,8 @@ class QueueProducer(_End):
             if not committed:                                          # abort: type -1, then the length
                 _put(ring, at + 4, "i", PADDING)
                 _put(ring, at, "i", _HEADER + n)
+            if q._consumer_wake is not None:                           # §4a: a sleeping consumer is woken
+                q._consumer_wake.wake()
         return True
 
     def _reserve(self, type, n):
@@ -1961,11 +2196,20 @@ class QueueProducer(_End):
         self._tail = nxt
         return i
 
+    def _has_room(self, n):
+        """Whether a message of n bytes fits now, as the consumer's cleared position stands (R1, R2): a
+        producer sleeps only while it does not, since only the consumer, which wakes it, makes room."""
+        q = self.queue
+        a, t = _align16(_HEADER + n), self._tail
+        i = t & q._mask
+        return t + (q.capacity - i if a > q.capacity - i else 0) + a - q._word(_CLEARED) <= q.capacity
+
     def _await_room(self, type, n, timeout):
         q = self.queue
         start = time.monotonic()
         next_check = start + q.owner_check_interval
         attempt = 0
+        wake = q._producers_wake
         while True:
             now = time.monotonic()
             if now >= next_check:
@@ -1980,7 +2224,11 @@ class QueueProducer(_End):
                 raise QueueFull("queue '%s' stayed full for %s s (%d of %d bytes waiting; consumer %s)"
                                 % (q.name, timeout, s["depth_bytes"], q.capacity,
                                    "pid %d" % consumer["pid"] if consumer else "none"), consumer["pid"] if consumer else 0)
-            _idle(attempt)
+            if wake is not None:
+                wake.idle(attempt, lambda: self._has_room(n),
+                          min(next_check, start + timeout if timeout is not None else next_check) - now)
+            else:
+                _idle(attempt)
             attempt += 1
             at = self._reserve(type, n)
             if at >= 0:
@@ -2002,6 +2250,8 @@ class QueueProducer(_End):
         while current < attaches and not self._atomics.cas8(address, current, attaches):
             current = q._word(_END_OF_STREAM_AT)
         self._role.release(self._atomics)
+        if q._consumer_wake is not None:          # a sleeping consumer learns of the end of the stream now
+            q._consumer_wake.wake()
 
 
 class QueueConsumer(_End):
@@ -2090,6 +2340,7 @@ class QueueConsumer(_End):
         start = time.monotonic()
         next_check = start + q.owner_check_interval
         attempt = 0
+        wake = q._consumer_wake
         while True:
             now = time.monotonic()
             due = now >= next_check
@@ -2098,11 +2349,22 @@ class QueueConsumer(_End):
             q._check_end_of_stream(due)
             if timeout is not None and now - start >= timeout:
                 return []
-            _idle(attempt)
+            if wake is not None:
+                wake.idle(attempt, self._ready, min(next_check, start + timeout if timeout is not None else next_check) - now)
+            else:
+                _idle(attempt)
             attempt += 1
             got = read()
             if got:
                 return got
+
+    def _ready(self):
+        """What ends a sleeping consumer's wait (§4a): a committed record at the head below the tail (what
+        _read hands over or passes, so that it makes progress), or the end of the stream. A record being
+        written (a negative length) is not: its commit wakes the consumer."""
+        q = self.queue
+        h = self._head
+        return (_I32.unpack_from(q._ring, h & q._mask)[0] > 0 and q._tail() > h) or q._end_of_stream()
 
     def _read(self, limit, record_size):
         """C1-C5 from the head for up to limit messages, then P1-P3 for what was consumed. What it
@@ -2202,6 +2464,8 @@ class QueueConsumer(_End):
             ctypes.memset(ring_address, 0, n - first)
         q._set_word(_CLEARED, end)
         self._cleared = end
+        if q._producers_wake is not None:                          # §4a: a producer asleep for room is woken
+            q._producers_wake.wake()
 
     def _corrupt(self, i, h, what):
         return _error(self.queue.name, "is a corrupt queue: %s at ring offset %d (position %d)" % (what, i, h))

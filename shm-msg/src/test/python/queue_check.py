@@ -479,9 +479,134 @@ def unit(directory, name):
     print("ok unit")
 
 
+# ---------------------------------------------------------------------------------------------
+# Kernel wake-ups (docs/messaging.md §4a): 8-byte messages 0, 1, 2... of type 1, as KernelWaitChild's
+
+def stats(q, prefix=""):
+    """One line the test parses: how often each wake word of q was slept on (by outcome) and woken."""
+    out = []
+    for label, word in (("consumer", q._consumer_wake), ("producers", q._producers_wake)):
+        out += ["%s%s_wakes=%d" % (prefix, label, word.wakes), "%s%s_woken=%d" % (prefix, label, word.woken)]
+        out += ["%s%s_sleeps_%s=%d" % (prefix, label, outcome.replace(" ", "_"), n) for outcome, n in sorted(word.sleeps.items())]
+    return "STATS " + " ".join(out)
+
+
+def kw_produce(directory, name, count, interval):
+    """Sends count messages with kernel waits on: a full queue is waited for asleep in the kernel."""
+    with shmkit.Queue(name, directory, kernel_waits=True, owner_check_interval=float(interval)) as q:
+        check(q.kernel_waits, "kernel waits are on")
+        with q.producer() as p:
+            print("PRODUCING %d 0x%x" % (os.getpid(), q._producers_wake.address))     # where it sleeps
+            for seq in range(int(count)):
+                p.send(1, struct.pack("=q", seq), timeout=TIMEOUT)
+        print(stats(q))
+    print("ok sent %s" % count)
+
+
+def kw_consume(directory, name, count, interval):
+    """Receives count messages with kernel waits on, then the end of the stream; an empty queue is
+    waited for asleep in the kernel."""
+    with shmkit.Queue(name, directory, kernel_waits=True, owner_check_interval=float(interval)) as q:
+        check(q.kernel_waits, "kernel waits are on")
+        consumer = q.consumer()
+        print("CONSUMING %d 0x%x" % (os.getpid(), q._consumer_wake.address))         # where it sleeps
+        for seq in range(int(count)):
+            got = consumer.recv(timeout=TIMEOUT)
+            check(got is not None, "no message %d within %s s" % (seq, TIMEOUT))
+            check(got[0] == 1 and len(got[1]) == 8 and struct.unpack("=q", got[1])[0] == seq,
+                  "message %d: %r" % (seq, got))
+        try:
+            got = consumer.recv(timeout=TIMEOUT)
+            check(False, "after %s messages: %r instead of the end of the stream" % (count, got))
+        except shmkit.EndOfStream as e:
+            ended = str(e)
+        check("every producer closed" in ended, ended)
+        consumer.close()
+        print(stats(q))
+    print("ok received %s, then: %s" % (count, ended))
+
+
+def kw_echo(directory, name, count, interval):
+    """Echoes count messages from queue name to queue name.back, both with kernel waits whose sleeps
+    last interval seconds: KernelWaitChild's race-produce sends each after a random gap and waits for
+    its echo, and this echo waits a random gap too, so each side is caught spinning, announcing and
+    asleep, and a wake-up lost in either direction shows as a sleep that ran out its timeout."""
+    import random
+    interval, rnd = float(interval), random.Random(7)
+    with shmkit.Queue(name, directory, kernel_waits=True, owner_check_interval=interval) as q, \
+            shmkit.Queue(name + ".back", directory, kernel_waits=True, owner_check_interval=interval) as back:
+        check(q.kernel_waits and back.kernel_waits, "kernel waits are on")
+        consumer = q.consumer()
+        with back.producer() as echo:
+            print("ECHOING %d" % os.getpid())
+            for i in range(int(count)):
+                got = consumer.recv(timeout=TIMEOUT)
+                check(got is not None, "no message %d within %s s" % (i, TIMEOUT))
+                gap = rnd.randrange(100)
+                if gap < 3:                                    # long enough for the JVM to fall asleep
+                    time.sleep(0.001 + rnd.random() * 0.002)
+                elif gap < 40:                                 # about as long as it spins and yields
+                    until = time.perf_counter() + rnd.random() * 0.0001
+                    while time.perf_counter() < until:
+                        pass
+                echo.send(got[0], got[1], timeout=TIMEOUT)
+        consumer.close()
+        print(stats(q), stats(back, "back_")[len("STATS "):])
+    print("ok echoed %s; membarrier for the sleepers' heavy barrier: %s" % (count, shmkit._futex().heavy))
+
+
+def kw_off(directory, name):
+    """Without kernel_waits nothing of §4a happens: the futex helper is never even loaded, and the wake
+    words (which the test set to 1) are never touched, while a producer waits on a full queue and a
+    consumer on an empty one. Then kernel_waits=True where futexes cannot be used: one warning, and
+    the queue polls as without it."""
+    import logging
+    with shmkit.Queue(name, directory) as q:
+        check(not q.kernel_waits and q._consumer_wake is None and q._producers_wake is None, "kernel waits are off")
+        words = lambda: [struct.unpack_from("=I", q._buf, q._c + at)[0] for at in (0x480, 0x484)]
+        check(words() == [1, 1], "the test set both wake words to 1: %s" % words())
+        consumer = q.consumer()
+        with q.producer() as p:
+            sent = 0
+            while p.offer(1, struct.pack("=q", sent)):
+                sent += 1
+            raises("stayed full for 0.3 s", lambda: p.send(1, b"x", timeout=0.3), "full", shmkit.QueueFull)
+            got = consumer.recv_many(sent + 1, timeout=5)
+            check(len(got) == sent, "received %d of %d" % (len(got), sent))
+            check(consumer.recv(timeout=0.3) is None, "nothing more")
+        raises("every producer closed", lambda: consumer.recv(timeout=5), "end of stream", shmkit.EndOfStream)
+        consumer.close()
+        check(words() == [1, 1], "no wake word was touched: %s" % words())
+        check(not shmkit._FUTEX, "the futex helper was never loaded: %s" % shmkit._FUTEX)
+    # asked for, but unavailable (simulated): off, said once for the process, and the queue still works
+    shmkit._FUTEX[:] = ["simulated"]
+    said = []
+
+    class Catch(logging.Handler):
+        def emit(self, record):
+            said.append(record.getMessage())
+    logging.getLogger("shmkit").addHandler(Catch())
+    for _ in range(2):
+        with shmkit.Queue(name, directory, kernel_waits=True) as q:
+            check(not q.kernel_waits and q._consumer_wake is None, "kernel waits fell back to polling")
+            consumer = q.consumer()
+            with q.producer() as p:
+                p.send(1, b"fallback", timeout=5)
+                check(consumer.recv(timeout=5) == (1, b"fallback"), "a message through the fallback")
+                check(consumer.recv(timeout=0.1) is None, "an empty wait through the fallback")
+            consumer.close()
+    check(len(said) == 1 and "kernel waits were asked for but are off (simulated)" in said[0],
+          "one warning: %s" % said)
+    with shmkit.Queue(name, directory) as q:
+        check([struct.unpack_from("=I", q._buf, q._c + at)[0] for at in (0x480, 0x484)] == [1, 1],
+              "the fallback touched no wake word either")
+    print("ok kernel waits off: futex never loaded, wake words untouched, fallback said once")
+
+
 SCENARIOS = {"attach-busy": attach_busy, "unit": unit, "consume": consume, "produce": produce, "records-read": records_read, "records-write": records_write,
              "refuse-many": refuse_many, "hold": hold, "dead-writer": dead_writer, "predecessor": predecessor,
-             "corrupt": corrupt, "flip-tail": flip_tail}
+             "corrupt": corrupt, "flip-tail": flip_tail, "kw-produce": kw_produce, "kw-consume": kw_consume,
+             "kw-echo": kw_echo, "kw-off": kw_off}
 
 if __name__ == "__main__":
     SCENARIOS[sys.argv[2]](*sys.argv[3:])

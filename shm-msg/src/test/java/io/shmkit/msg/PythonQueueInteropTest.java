@@ -14,6 +14,7 @@ import io.shmkit.core.SharedLongArray;
 import io.shmkit.process.JvmProcess;
 import io.shmkit.sync.LockHolder;
 import io.shmkit.sync.LockOptions;
+import io.shmkit.sync.ThreadStates;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
@@ -22,7 +23,9 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
@@ -31,6 +34,8 @@ import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.condition.EnabledOnOs;
+import org.junit.jupiter.api.condition.OS;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
@@ -38,7 +43,8 @@ import org.junit.jupiter.params.provider.ValueSource;
  * Queues between JVMs and python/shmkit.py, in real processes: Java producers and a Python
  * consumer, a Python producer and a Java consumer, records both ways, roles taken and taken back
  * across the two languages, a dead writer's message dropped by Python, a dead consumer's
- * zeroing finished by Python, and corrupt descriptors and many-producer writes refused by Python.
+ * zeroing finished by Python, corrupt descriptors and many-producer writes refused by Python, and
+ * kernel wake-ups (docs/messaging.md §4a) both ways between Python and JVMs asleep in the kernel.
  * The Python side ({@code src/test/python/queue_check.py}) checks every message it reads (the
  * {@link Checksummed} format) and exits non-zero on any loss, duplicate or torn message; the Java
  * side checks with {@link Verifier}. Without python3 on PATH (or the interpreter named by
@@ -490,6 +496,177 @@ class PythonQueueInteropTest extends SegmentTestSupport {
             QueueStatus status = queue.status();
             assertEquals(status.tail(), status.head());
             assertTrue(status.consumer().isEmpty(), status.toString());
+        }
+    }
+
+    // ------------------------------------------------------------------ kernel wake-ups (docs/messaging.md §4a)
+
+    /** A {@link KernelWaitChild} JVM with native access, so that its kernel waits are on. */
+    private JvmProcess kernelChild(String... args) {
+        String[] all = new String[args.length + 1];
+        all[0] = dir.path().toString();
+        System.arraycopy(args, 0, all, 1, args.length);
+        JvmProcess p = JvmProcess.builder(KernelWaitChild.class)
+                .jvmOptions("-Xmx64m", "-XX:+UseSerialGC", "--enable-native-access=ALL-UNNAMED").args(all).captureOutput().start();
+        children.add(p);
+        return p;
+    }
+
+    private Path file(String name) {
+        return dir.path().resolve(name);
+    }
+
+    /**
+     * The wake word at {@code offset} from C ({@link QueueDescriptor#CONSUMER_WAKE},
+     * {@link QueueDescriptor#PRODUCERS_WAKE}) now: bit 0 set while a sleep is announced, bits 1-31
+     * the number of wakes made on it (docs/locks.md §9).
+     */
+    private int wakeWord(String name, long offset) {
+        try (MessageQueue queue = MessageQueue.open(dir, name)) {
+            return (int) MessageQueue.INT.getVolatile(queue.data, queue.control + offset);
+        }
+    }
+
+    /** The address in python's line "PRODUCING pid 0x..." or "CONSUMING pid 0x...": the wake word it sleeps on, in its own mapping. */
+    private static long wordIn(String line) {
+        return Long.decode(line.split(" ")[2]);
+    }
+
+    /**
+     * Whether python's main thread (its tid is its pid) is in a shared {@code FUTEX_WAIT} (syscall
+     * 202, op 0) on exactly {@code address}, inside its mapping of the queue's file: read from
+     * {@code /proc/<pid>/task/<pid>/syscall} and {@code maps}. A polling wait (a nanosleep) never passes.
+     */
+    private boolean pythonSleepsOn(Py py, long address, String name) {
+        return ThreadStates.sharedFutexWait(py.pid(), py.pid()).orElse(0) == address
+                && ThreadStates.sleepsInKernelOn(py.pid(), py.pid(), file(name));
+    }
+
+    /** The counts of python's "STATS" line (queue_check.py's stats()). */
+    private static Map<String, Long> stats(Py py) {
+        Map<String, Long> stats = new HashMap<>();
+        py.output().lines().filter(l -> l.startsWith("STATS ")).forEach(l -> {
+            for (String pair : l.substring(6).split(" ")) {
+                String[] kv = pair.split("=");
+                stats.put(kv[0], Long.parseLong(kv[1]));
+            }
+        });
+        assertFalse(stats.isEmpty(), "no STATS line:\n" + py.output());
+        return stats;
+    }
+
+    @Test
+    @EnabledOnOs(value = OS.LINUX, architectures = "amd64")
+    void aPythonProducerWakesAJavaConsumerAsleepInTheKernel() throws Exception {
+        MessageQueue.create(dir, "q", QueueOptions.oneProducer(4096)).close();
+        JvmProcess consumer = kernelChild("consume", "q", "1000", "true");
+        await("the Java consumer asleep in the kernel on the queue", START,
+                () -> ThreadStates.sleepsInKernelOn(consumer.pid(), KernelWaitChild.CONSUMER_THREAD, file("q")), null, consumer);
+        assertEquals(1, wakeWord("q", QueueDescriptor.CONSUMER_WAKE), "the sleeping consumer announced itself (epoch 0)");
+        Py py = python("kw-produce", "q", "1000", "0.1");
+        assertPythonOk(py, START, "ok sent 1000");
+        consumer.joinChecked(START);
+        assertTrue(consumer.output().contains("received 1000, kernel waits on"), consumer.output());
+        Map<String, Long> stats = stats(py);
+        // the consumer was asleep, so its announcement was there for the first commit: that commit's waker step woke it
+        assertTrue(stats.get("consumer_wakes") >= 1, "the Python producer found the announcement and woke: " + stats);
+        int word = wakeWord("q", QueueDescriptor.CONSUMER_WAKE);
+        assertEquals(0, word & 1, "the Python producer cleared the announcement when it woke the consumer: " + word);
+        // only producers wake the consumer word, and the only producer was Python: every epoch is one of its wakes
+        assertEquals(stats.get("consumer_wakes"), (long) (word >>> 1), "the epoch counts the Python producer's wakes: " + stats);
+    }
+
+    @Test
+    @EnabledOnOs(value = OS.LINUX, architectures = "amd64")
+    void aJavaProducerWakesAPythonConsumerAsleepInTheKernel() throws Exception {
+        MessageQueue.create(dir, "q", QueueOptions.oneProducer(4096)).close();
+        // owner checks every 5 s: a sleep that ends before then was ended by a FUTEX_WAKE, not by its timeout
+        Py py = python("kw-consume", "q", "1000", "5");
+        long word = wordIn(py.awaitLine("CONSUMING ", START));
+        await("the Python consumer asleep in the kernel on the consumer wake word", START, () -> pythonSleepsOn(py, word, "q"), py);
+        assertEquals(1, wakeWord("q", QueueDescriptor.CONSUMER_WAKE), "the sleeping Python consumer announced itself");
+        JvmProcess producer = kernelChild("produce", "q", "1000", "true");
+        producer.joinChecked(START);
+        assertPythonOk(py, START, "ok received 1000, then: queue 'q': every producer closed");
+        Map<String, Long> stats = stats(py);
+        assertTrue(stats.get("consumer_sleeps_woken") >= 1, "a FUTEX_WAKE of the Java producer ended a sleep: " + stats);
+    }
+
+    @Test
+    @EnabledOnOs(value = OS.LINUX, architectures = "amd64")
+    void aJavaConsumerWakesAPythonProducerAsleepOnAFullQueue() throws Exception {
+        MessageQueue.create(dir, "q", QueueOptions.oneProducer(1024)).close();
+        Py py = python("kw-produce", "q", "2000", "5");
+        long word = wordIn(py.awaitLine("PRODUCING ", START));
+        await("the Python producer asleep in the kernel on the producers' wake word", START, () -> pythonSleepsOn(py, word, "q"), py);
+        assertEquals(1, wakeWord("q", QueueDescriptor.PRODUCERS_WAKE), "the sleeping Python producer announced itself");
+        try (MessageQueue queue = MessageQueue.open(dir, "q")) {
+            assertEquals(1024, queue.status().depthBytes(), "it sleeps on a full queue: " + queue.status());
+        }
+        JvmProcess consumer = kernelChild("consume", "q", "2000", "true");
+        consumer.joinChecked(STREAM);
+        assertTrue(consumer.output().contains("received 2000, kernel waits on"), consumer.output());
+        assertPythonOk(py, START, "ok sent 2000");
+        Map<String, Long> stats = stats(py);
+        assertTrue(stats.get("producers_sleeps_woken") >= 1, "a FUTEX_WAKE of the Java consumer ended a sleep: " + stats);
+    }
+
+    @Test
+    @EnabledOnOs(value = OS.LINUX, architectures = "amd64")
+    void aPythonConsumerWakesAJavaProducerAsleepOnAFullQueue() throws Exception {
+        MessageQueue.create(dir, "q", QueueOptions.oneProducer(1024)).close();
+        JvmProcess producer = kernelChild("produce", "q", "2000", "true");
+        await("the Java producer asleep in the kernel on the full queue", START,
+                () -> ThreadStates.sleepsInKernelOn(producer.pid(), KernelWaitChild.PRODUCER_THREAD, file("q")), null, producer);
+        assertEquals(1, wakeWord("q", QueueDescriptor.PRODUCERS_WAKE), "the sleeping producer announced itself (epoch 0)");
+        Py py = python("kw-consume", "q", "2000", "0.1");
+        assertPythonOk(py, STREAM, "ok received 2000, then: queue 'q': every producer closed");
+        producer.joinChecked(START);
+        assertTrue(producer.output().contains("sent 2000"), producer.output());
+        Map<String, Long> stats = stats(py);
+        // the producer was asleep, so its announcement was there for the first zeroing: that P3's waker step woke it
+        assertTrue(stats.get("producers_wakes") >= 1, "the Python consumer found the announcement and woke: " + stats);
+        // only the consumer wakes the producers' word, and the only consumer was Python: every epoch is one of its wakes
+        assertEquals(stats.get("producers_wakes"), (long) (wakeWord("q", QueueDescriptor.PRODUCERS_WAKE) >>> 1), stats.toString());
+    }
+
+    /**
+     * A Java producer and a Python echo, with kernel waits whose sleeps last 30 s both ways: the
+     * producer sends each message after a random gap and waits for its echo, so each side is caught
+     * spinning, announcing and asleep when the other commits. A wake-up lost in either direction
+     * would stall a round trip for 30 s; none may.
+     */
+    @Test
+    @EnabledOnOs(value = OS.LINUX, architectures = "amd64")
+    void noWakeUpIsLostBetweenPythonAndJavaWhenCommitsRaceWithAnnouncements() throws Exception {
+        MessageQueue.create(dir, "q", QueueOptions.oneProducer(1024)).close();
+        MessageQueue.create(dir, "q.back", QueueOptions.oneProducer(1024)).close();
+        long count = 5000;
+        Py py = python("kw-echo", "q", Long.toString(count), "30");
+        py.awaitLine("ECHOING ", START);
+        JvmProcess producer = kernelChild("race-produce", "q", Long.toString(count));
+        producer.joinChecked(STREAM);
+        assertPythonOk(py, START, "ok echoed " + count);
+        String out = producer.output();
+        long longest = Long.parseLong(out.replaceAll("(?s).*longest round trip (\\d+) ms.*", "$1"));
+        Map<String, Long> stats = stats(py);
+        assertEquals(0, stats.get("consumer_sleeps_timed_out"), "a Python sleep ran out its 30 s: " + stats);
+        assertTrue(stats.get("consumer_sleeps_woken") > 0 && stats.get("back_consumer_wakes") > 0,
+                "both sides were caught asleep and woken: " + stats);
+        assertTrue(longest < 10_000, "a round trip took " + longest + " ms: a wake-up was lost\n" + out + "\n" + stats);
+        System.out.println("Java -> Python echo, kernel waits: " + out.strip() + "; " + stats);
+    }
+
+    /** Without kernel_waits Python never loads its futex helper and never reads or writes a wake word, even while it waits. */
+    @Test
+    void withoutKernelWaitsPythonTouchesNoWakeWordAndFallsBackSayingWhyWhenFutexesAreMissing() throws Exception {
+        try (MessageQueue queue = MessageQueue.create(dir, "q", QueueOptions.oneProducer(1024))) {
+            MessageQueue.INT.setVolatile(queue.data, queue.control + QueueDescriptor.CONSUMER_WAKE, 1);
+            MessageQueue.INT.setVolatile(queue.data, queue.control + QueueDescriptor.PRODUCERS_WAKE, 1);
+            Py py = python("kw-off", "q");
+            assertPythonOk(py, START, "ok kernel waits off: futex never loaded, wake words untouched, fallback said once");
+            assertEquals(1, (int) MessageQueue.INT.getVolatile(queue.data, queue.control + QueueDescriptor.CONSUMER_WAKE));
+            assertEquals(1, (int) MessageQueue.INT.getVolatile(queue.data, queue.control + QueueDescriptor.PRODUCERS_WAKE));
         }
     }
 
