@@ -9,6 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.shmkit.core.SegmentFormatException;
 import io.shmkit.core.SegmentTestSupport;
 import io.shmkit.core.SharedLongArray;
+import io.shmkit.process.Children;
 import io.shmkit.process.JvmProcess;
 import io.shmkit.sync.Debugged;
 import io.shmkit.sync.LockOptions;
@@ -17,7 +18,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
-import java.util.function.BooleanSupplier;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -62,22 +62,6 @@ class CrossProcessQueueTest extends SegmentTestSupport {
         return p;
     }
 
-    private static void await(String what, Duration timeout, BooleanSupplier condition, JvmProcess... watched)
-            throws InterruptedException {
-        long deadline = System.nanoTime() + timeout.toNanos();
-        while (!condition.getAsBoolean()) {
-            for (JvmProcess p : watched) {
-                if (!p.isAlive()) {
-                    throw new AssertionError("child " + p.pid() + " exited (" + p.exitCode() + ") before " + what + ":\n" + p.output());
-                }
-            }
-            if (System.nanoTime() > deadline) {
-                throw new AssertionError("timed out waiting for " + what);
-            }
-            Thread.sleep(2);
-        }
-    }
-
     /** Reads into {@code verifier} until it has {@code total} messages. */
     private static void readUntil(QueueConsumer consumer, Verifier verifier, long total, Duration timeout) throws Exception {
         long deadline = System.nanoTime() + timeout.toNanos();
@@ -96,7 +80,7 @@ class CrossProcessQueueTest extends SegmentTestSupport {
              QueueConsumer consumer = queue.consumer()) {
             JvmProcess a = child("produce", "q", "0", Long.toString(each));
             JvmProcess b = child("produce", "q", "1", Long.toString(each));
-            await("both producers to attach", START, () -> queue.status().producerList().size() == 2, a, b);
+            Children.await("both producers to attach", START, () -> queue.status().producerList().size() == 2, a, b);
             phases.setVolatile(QueueChild.GO, 1);
             Verifier verifier = new Verifier(2);
             int[] switches = {0};
@@ -131,7 +115,7 @@ class CrossProcessQueueTest extends SegmentTestSupport {
              QueueConsumer consumer = queue.consumer()) {
             JvmProcess a = child("produce-mutant", "q", "0", Long.toString(each));
             JvmProcess b = child("produce-mutant", "q", "1", Long.toString(each));
-            await("both producers to attach", START, () -> queue.status().producerList().size() == 2, a, b);
+            Children.await("both producers to attach", START, () -> queue.status().producerList().size() == 2, a, b);
             phases.setVolatile(QueueChild.GO, 1);
             Verifier verifier = new Verifier(2);
             SegmentFormatException corrupt = null;
@@ -153,7 +137,7 @@ class CrossProcessQueueTest extends SegmentTestSupport {
         QueueOptions options = new QueueOptions(producers, 1 << 18, 1024, WAITING); // room for all 2000 messages
         try (MessageQueue queue = MessageQueue.create(dir, "q", options); QueueConsumer consumer = queue.consumer()) {
             JvmProcess victim = child("die-mid-payload", "q", "0", "1000");
-            await("the victim to hold a half-written claim", START, () -> phases.getVolatile(QueueChild.PHASE) == QueueChild.HOLDING_CLAIM, victim);
+            Children.await("the victim to hold a half-written claim", START, () -> phases.getVolatile(QueueChild.PHASE) == QueueChild.HOLDING_CLAIM, victim);
             Verifier verifier = new Verifier(2);
             readUntil(consumer, verifier, 1000, Duration.ofSeconds(30));
             assertEquals(0, consumer.read(verifier, 16), "the consumer waits at the half-written message while its writer lives");
@@ -164,7 +148,7 @@ class CrossProcessQueueTest extends SegmentTestSupport {
             if (producers == QueueDescriptor.MANY_PRODUCERS) {
                 phases.setVolatile(QueueChild.GO, 1);
                 second = child("produce", "q", "1", "1000");
-                await("the second producer to attach", START, () -> queue.status().producerList().size() == 2, second);
+                Children.await("the second producer to attach", START, () -> queue.status().producerList().size() == 2, second);
             }
             victim.kill();
             assertTrue(victim.join(Duration.ofSeconds(30)));

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.shmkit.core.SegmentTestSupport;
+import io.shmkit.process.Children;
 import io.shmkit.process.JvmProcess;
 import io.shmkit.sync.ThreadStates;
 import java.nio.file.Path;
@@ -12,7 +13,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.OptionalLong;
-import java.util.function.BooleanSupplier;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.condition.EnabledOnOs;
@@ -48,21 +48,6 @@ class KernelWaitTest extends SegmentTestSupport {
         return p;
     }
 
-    private static void await(String what, BooleanSupplier condition, JvmProcess... watched) throws InterruptedException {
-        long deadline = System.nanoTime() + START.toNanos();
-        while (!condition.getAsBoolean()) {
-            for (JvmProcess p : watched) {
-                if (!p.isAlive()) {
-                    throw new AssertionError("child " + p.pid() + " exited (" + p.exitCode() + ") before " + what + ":\n" + p.output());
-                }
-            }
-            if (System.nanoTime() > deadline) {
-                throw new AssertionError("timed out waiting for " + what);
-            }
-            Thread.sleep(5);
-        }
-    }
-
     private Path file(String name) {
         return dir.path().resolve(name);
     }
@@ -78,7 +63,7 @@ class KernelWaitTest extends SegmentTestSupport {
     void aConsumerJvmSleepsInTheKernelOnItsQueueUsingAlmostNoCpuAndAProducerJvmWakesIt() throws Exception {
         MessageQueue.create(dir, "q", QueueOptions.oneProducer(4096)).close();
         JvmProcess consumer = child(true, "consume", "q", "1000", "true");
-        await("the consumer asleep in the kernel on the queue", () -> ThreadStates.sleepsInKernelOn(consumer.pid(),
+        Children.await("the consumer asleep in the kernel on the queue", START, () -> ThreadStates.sleepsInKernelOn(consumer.pid(),
                 KernelWaitChild.CONSUMER_THREAD, file("q")), consumer);
         assertTrue(consumerSleepAnnounced("q"), "a sleeping consumer has announced itself");
 
@@ -104,7 +89,7 @@ class KernelWaitTest extends SegmentTestSupport {
         MessageQueue.create(dir, "q", QueueOptions.oneProducer(1024)).close();
         long count = 20_000; // far beyond the 1 KiB ring: the producer fills it and sleeps many times
         JvmProcess producer = child(true, "produce", "q", Long.toString(count), "true");
-        await("the producer asleep in the kernel on the full queue", () -> ThreadStates.sleepsInKernelOn(producer.pid(),
+        Children.await("the producer asleep in the kernel on the full queue", START, () -> ThreadStates.sleepsInKernelOn(producer.pid(),
                 KernelWaitChild.PRODUCER_THREAD, file("q")), producer);
         JvmProcess consumer = child(true, "consume", "q", Long.toString(count), "true");
         producer.joinChecked(START);
@@ -116,7 +101,7 @@ class KernelWaitTest extends SegmentTestSupport {
     void aSleeperKilledInItsSleepLeavesAWordThatTheNextProducerClears() throws Exception {
         MessageQueue.create(dir, "q", QueueOptions.oneProducer(4096)).close();
         JvmProcess consumer = child(true, "consume", "q", "1", "true");
-        await("the consumer asleep in the kernel", () -> ThreadStates.sleepsInKernelOn(consumer.pid(),
+        Children.await("the consumer asleep in the kernel", START, () -> ThreadStates.sleepsInKernelOn(consumer.pid(),
                 KernelWaitChild.CONSUMER_THREAD, file("q")), consumer);
         consumer.kill();
         assertTrue(consumer.join(START), "killed consumer exited");
@@ -145,7 +130,7 @@ class KernelWaitTest extends SegmentTestSupport {
     @Test
     void aPipePollSleepsInTheKernelUntilTheOtherEndSends() throws Exception {
         JvmProcess poller = child(true, "pipe-poll", "p");
-        await("the poller asleep in the kernel on its pipe", () -> ThreadStates.sleepsInKernelOn(poller.pid(),
+        Children.await("the poller asleep in the kernel on its pipe", START, () -> ThreadStates.sleepsInKernelOn(poller.pid(),
                 KernelWaitChild.CONSUMER_THREAD, file(Pipe.queueName("p", Pipe.End.FIRST))), poller);
         child(true, "pipe-send", "p").joinChecked(START);
         poller.joinChecked(START);

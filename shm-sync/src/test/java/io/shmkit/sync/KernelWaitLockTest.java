@@ -11,12 +11,12 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.shmkit.core.SegmentTestSupport;
 import io.shmkit.core.SharedLongArray;
+import io.shmkit.process.Children;
 import io.shmkit.process.JvmProcess;
 import io.shmkit.sync.KernelLockChild.Side;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.function.BooleanSupplier;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -56,21 +56,6 @@ class KernelWaitLockTest extends SegmentTestSupport {
         return p;
     }
 
-    private static void await(String what, BooleanSupplier condition, JvmProcess... watched) throws InterruptedException {
-        long deadline = System.nanoTime() + START.toNanos();
-        while (!condition.getAsBoolean()) {
-            for (JvmProcess p : watched) {
-                if (!p.isAlive()) {
-                    throw new AssertionError("child " + p.pid() + " exited (" + p.exitCode() + ") before " + what + ":\n" + p.output());
-                }
-            }
-            if (System.nanoTime() > deadline) {
-                throw new AssertionError("timed out waiting for " + what);
-            }
-            Thread.sleep(5);
-        }
-    }
-
     private boolean asleep(JvmProcess waiter) {
         return ThreadStates.sleepsInKernelOn(waiter.pid(), WAITER_THREAD, dir.path().resolve("lock"));
     }
@@ -81,9 +66,9 @@ class KernelWaitLockTest extends SegmentTestSupport {
     void aWaiterAsleepInTheKernelIsWokenByTheReleaseOfAnotherJvm(Side holding, Side waiting) throws Exception {
         try (SharedLock lock = holding.create(dir)) {
             JvmProcess holder = child("hold", holding);
-            await("the holder holding", () -> phases.getVolatile(HELD) == 1, holder);
+            Children.await("the holder holding", START, () -> phases.getVolatile(HELD) == 1, holder);
             JvmProcess waiter = child("acquire", waiting);
-            await("the waiter asleep in the kernel on the lock", () -> asleep(waiter), waiter, holder);
+            Children.await("the waiter asleep in the kernel on the lock", START, () -> asleep(waiter), waiter, holder);
             assertTrue(lock.owner.wake.isAnnounced(), "the sleeper announced itself");
             int announced = lock.owner.wake.value();
             assertEquals(0, phases.getVolatile(ACQUIRED));
@@ -101,9 +86,9 @@ class KernelWaitLockTest extends SegmentTestSupport {
     void aHolderKilledWhileAnotherSleepsInTheKernelIsTakenOverWithinTheOwnerCheckBound() throws Exception {
         try (SharedLock lock = Side.MUTEX.create(dir)) {
             JvmProcess holder = child("hold", Side.MUTEX);
-            await("the holder holding", () -> phases.getVolatile(HELD) == 1, holder);
+            Children.await("the holder holding", START, () -> phases.getVolatile(HELD) == 1, holder);
             JvmProcess waiter = child("acquire", Side.MUTEX);
-            await("the waiter asleep in the kernel", () -> asleep(waiter), waiter, holder);
+            Children.await("the waiter asleep in the kernel", START, () -> asleep(waiter), waiter, holder);
 
             holder.kill();
             assertTrue(holder.join(START));
