@@ -4,6 +4,8 @@ import io.shmkit.bench.latency.CpuTimes;
 import io.shmkit.bench.latency.LatencyHarness;
 import io.shmkit.bench.locks.ContentionHarness;
 import io.shmkit.bench.latency.LatencySettings;
+import io.shmkit.bench.latency.WakeHarness;
+import io.shmkit.bench.latency.WakeSettings;
 import io.shmkit.bench.report.BenchReport;
 import io.shmkit.bench.report.Machine;
 import java.io.IOException;
@@ -35,7 +37,7 @@ import org.openjdk.jmh.runner.options.TimeValue;
  *   java -jar benchmarks.jar Handoff -p n=8388608    any JMH options pick a subset (no rounds)
  *   java -jar benchmarks.jar --rounds 3 ...          headline rounds (default 5; 0 for none)
  *   java -jar benchmarks.jar --groups messaging      one part of a full run, as the full run runs it
- *   java -jar benchmarks.jar --harnesses false ...   skip (or force) the latency and contention harnesses
+ *   java -jar benchmarks.jar --harnesses false ...   skip (or force) the latency, contention and wake harnesses
  *   java -jar benchmarks.jar --smoke                 every benchmark once, tiny, no report
  *   java -jar benchmarks.jar --out DIR ...           where the report and results go instead
  *   java -jar benchmarks.jar --report results.json   only the report, from an earlier run
@@ -48,12 +50,13 @@ import org.openjdk.jmh.runner.options.TimeValue;
  * benchmark once, in a fresh fork, one after the other, so that slow drift on a shared machine
  * falls on all of them alike, and each target's ratio is paired round by round ({@code Ratio}).
  * The <b>allocation pass</b> runs {@value #ALLOCATION} with JMH's gc profiler (B/op of
- * shm-msg's hot paths), and the <b>harnesses</b> run last. {@code --groups} restricts all of
- * this to some {@link Group}s: their benchmarks (unless JMH options select others), their
- * headline rounds, their harness transports, their allocation pass.
+ * shm-msg's hot paths), and the <b>harnesses</b> run last (latency, contention, wake). {@code --groups}
+ * restricts all of this to some {@link Group}s: their benchmarks (unless JMH options select
+ * others), their headline rounds, their harness transports, their allocation pass, their harnesses.
  *
  * <p>Results go to {@code DIR/benchmarks.json}, {@code DIR/rounds/round-K-GROUP.json},
- * {@code DIR/allocation.json}, {@code DIR/latency.json} and {@code DIR/contention.json}, the
+ * {@code DIR/allocation.json}, {@code DIR/latency.json}, {@code DIR/contention.json} and
+ * {@code DIR/wake.json}, the
  * report to {@code DIR/benchmarks.md} and {@code DIR/benchmarks.svg}. Use JMH's own main for
  * anything else: {@code java -cp benchmarks.jar org.openjdk.jmh.Main}.
  */
@@ -69,10 +72,17 @@ public final class ShmBench {
     /**
      * A part of the suite that can run alone ({@code --groups NAME,...}): its JMH benchmarks
      * (a regular expression), the headline rounds its targets rest on, the latency-harness
-     * transports it owns, whether it owns the contention harness and the allocation pass.
+     * transports it owns, whether it owns the contention harness, the allocation pass and the
+     * wake harness ({@link WakeHarness}).
      */
     public record Group(String name, String benchmarks, List<Headline> headlines, List<String> latencyTransports,
-                        boolean contention, boolean allocation) {}
+                        boolean contention, boolean allocation, boolean wake) {
+        /** A group without the wake harness. */
+        public Group(String name, String benchmarks, List<Headline> headlines, List<String> latencyTransports,
+                     boolean contention, boolean allocation) {
+            this(name, benchmarks, headlines, latencyTransports, contention, allocation, false);
+        }
+    }
 
     /** The messaging throughput targets' benchmarks: 32-byte messages copied in, and two producers. */
     static final String[] MESSAGING_HEADLINE_TRANSPORTS = {"shmkitOffer", "agronaWrite", "aeronOffer", "shmkitMany2", "agronaMany2"};
@@ -102,7 +112,12 @@ public final class ShmBench {
                         new Headline("messaging-claim", "MessagingBenchmark.receive$", Map.of("size", new String[] {"65536"},
                                 "transport", CLAIM_HEADLINE_TRANSPORTS))),
                         List.of("floor", "shmkitQueue", "agronaRingBuffers", "aeron", "shmkitPipe"), false, true),
-                new Group("pool", "PoolTaskBenchmark|PipelineBenchmark", List.of(), List.of(), false, false));
+                new Group("pool", "PoolTaskBenchmark|PipelineBenchmark", List.of(), List.of(), false, false),
+                // issue 16: kernel waits' fast-path cost (JMH, option off and on), wake-up latency and idle CPU (harness)
+                new Group("wake", "KernelWaitBenchmark", List.of(
+                        new Headline("wake", "KernelWaitBenchmark.(mutex|queueOfferRead)$",
+                                Map.of("kernelWaits", new String[] {"false", "true"}))),
+                        List.of(), false, false, true));
     }
 
     /** What the targets rest on: every group's headlines; in smoke mode the handoff runs at its smallest n. */
@@ -206,8 +221,10 @@ public final class ShmBench {
         runRounds(out.resolve("rounds"), roundCount, headlines(groups), smoke);
         Path latency = out.resolve("latency.json");
         Path contention = out.resolve("contention.json");
+        Path wake = out.resolve("wake.json");
         boolean ranLatency = false;
         boolean ranContention = false;
+        boolean ranWake = false;
         if (runHarnesses) {
             List<String> transports = new ArrayList<>();
             groups.forEach(g -> g.latencyTransports().stream().filter(t -> !transports.contains(t)).forEach(transports::add));
@@ -219,6 +236,10 @@ public final class ShmBench {
                 runContention(contention, smoke);
                 ranContention = true;
             }
+            if (groups.stream().anyMatch(Group::wake)) {
+                runWake(wake, smoke);
+                ranWake = true;
+            }
         }
         if (!smoke) {
             double steal = CpuTimes.stealPercent(start, CpuTimes.now());
@@ -228,14 +249,14 @@ public final class ShmBench {
             // only what this run measured: a file left by an earlier run is not read
             report.withRounds(out.resolve("rounds")).withLatency(ranLatency ? latency : null)
                     .withContention(ranContention ? contention : null).withAllocation(allocationPass ? allocation : null)
-                    .write(out, command, machine);
+                    .withWake(ranWake ? wake : null).write(out, command, machine);
             System.out.println("report: " + out.resolve("benchmarks.md") + ", " + out.resolve("benchmarks.svg"));
         }
     }
 
     /**
      * Writes the report again from an earlier run's results: {@code results} and, beside it, the
-     * rounds, latency, contention and allocation files that run left; with the machine and command
+     * rounds, latency, contention, allocation and wake files that run left; with the machine and command
      * the earlier report recorded, if {@code out} holds one (the steal time of a run is known only
      * to that run).
      */
@@ -244,6 +265,7 @@ public final class ShmBench {
         Path latency = dir.resolve("latency.json");
         Path contention = dir.resolve("contention.json");
         Path allocation = dir.resolve("allocation.json");
+        Path wake = dir.resolve("wake.json");
         Path earlier = out.resolve("benchmarks.md");
         String machine = Files.exists(earlier) ? BenchReport.recorded(earlier, "machine") : null;
         String ran = Files.exists(earlier) ? BenchReport.recorded(earlier, "command") : null;
@@ -251,6 +273,7 @@ public final class ShmBench {
                 .withLatency(Files.exists(latency) ? latency : null)
                 .withContention(Files.exists(contention) ? contention : null)
                 .withAllocation(Files.exists(allocation) ? allocation : null)
+                .withWake(Files.exists(wake) ? wake : null)
                 .write(out, ran != null ? ran.replaceAll("^`|`$", "").replace("\\|", "|").replaceAll(" \\(report rewritten by: .*\\)$", "").strip()
                         + " (report rewritten by: " + command + ")"
                         : command + " (report of an earlier run)", machine != null ? machine : Machine.describe());
@@ -272,6 +295,14 @@ public final class ShmBench {
     /** The contention harness: two JVMs contending for each lock, each one's share, the acquire-latency distribution. */
     static void runContention(Path contention, boolean smoke) throws IOException {
         ContentionHarness.run(contention, smoke ? ContentionHarness.Settings.smoke() : ContentionHarness.Settings.standard());
+    }
+
+    /**
+     * The wake harness: wake-up latency of an asleep consumer and CPU of an idle waiter, for
+     * kernel waits, today's backoff and a busy spin, two JVMs per strategy and round.
+     */
+    static void runWake(Path wake, boolean smoke) throws IOException {
+        WakeHarness.run(smoke ? WakeSettings.smokeSettings() : WakeSettings.defaults(), wake);
     }
 
     /**

@@ -4,12 +4,7 @@ import io.shmkit.bench.ipc.BenchNames;
 import io.shmkit.bench.ipc.PthreadMutex;
 import io.shmkit.core.SegmentDirectory;
 import io.shmkit.core.SharedLongArray;
-import io.shmkit.core.SharedStruct;
-import io.shmkit.sync.SharedMutex;
-import io.shmkit.sync.SharedReadWriteLock;
-import io.shmkit.sync.SharedReentrantLock;
-import io.shmkit.sync.SharedSemaphore;
-import io.shmkit.sync.SharedSeqLock;
+import io.shmkit.sync.LockOptions;
 import java.io.IOException;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
@@ -35,8 +30,9 @@ import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
 
 /**
- * One uncontended acquire and release of every shm-sync lock, one thread, one process,
- * against the JDK's inter-process lock ({@link FileLock} on a file in /dev/shm), the native
+ * One uncontended acquire and release of every shm-sync lock, one thread, one process (the
+ * methods of {@link SharedLockBenchmarks}, with the default options), against the JDK's
+ * inter-process lock ({@link FileLock} on a file in /dev/shm), the native
  * inter-process lock (a robust process-shared pthread mutex in a mapped file,
  * {@link PthreadMutex}) and an in-JVM {@link ReentrantLock} for reference. The seqlock rows
  * are an optimistic read of a two-double struct (stamp, copy, validate) and a write of it.
@@ -57,17 +53,9 @@ import org.openjdk.jmh.annotations.Warmup;
 @Warmup(iterations = 3, time = 1)
 @Measurement(iterations = 5, time = 1)
 @Fork(1)
-public class UncontendedLockBenchmark {
-    public record Point(double x, double y) {}
-
+public class UncontendedLockBenchmark extends SharedLockBenchmarks {
     private final String prefix = "shmkit-bench-lock-" + ProcessHandle.current().pid() + "-";
     private SegmentDirectory shm;
-    private SharedMutex mutex;
-    private SharedReentrantLock reentrant;
-    private SharedReadWriteLock rw;
-    private SharedSemaphore semaphore;
-    private SharedStruct<Point> point;
-    private SharedSeqLock seqlock;
     private final ReentrantLock jdkLock = new ReentrantLock();
     private static final VarHandle FLOOR_WORD = ValueLayout.JAVA_LONG.varHandle().withInvokeExactBehavior();
     private SharedLongArray floor;
@@ -97,12 +85,7 @@ public class UncontendedLockBenchmark {
     @Setup(Level.Trial)
     public void setUp() throws IOException {
         shm = SegmentDirectory.shm();
-        mutex = SharedMutex.create(shm, prefix + "mutex");
-        reentrant = SharedReentrantLock.create(shm, prefix + "reentrant");
-        rw = SharedReadWriteLock.create(shm, prefix + "rw");
-        semaphore = SharedSemaphore.create(shm, prefix + "semaphore", 4);
-        point = SharedStruct.create(shm, prefix + "point", Point.class, new Point(1, 2));
-        seqlock = SharedSeqLock.of(point);
+        openLocks(shm, prefix, LockOptions.DEFAULT);
         floor = SharedLongArray.create(shm, prefix + "floor", 8);
         floorWord = floor.asSegment();
         lockFile = shm.path().resolve(prefix + "filelock");
@@ -111,58 +94,11 @@ public class UncontendedLockBenchmark {
 
     @TearDown(Level.Trial)
     public void tearDown() throws IOException {
-        for (String name : new String[] {"mutex", "reentrant", "rw", "semaphore", "point", "floor"}) {
-            shm.unlink(prefix + name);
-        }
-        mutex.close();
-        reentrant.close();
-        rw.close();
-        semaphore.close();
-        point.close();
+        closeLocks();
+        shm.unlink(prefix + "floor");
         floor.close();
         channel.close();
         Files.deleteIfExists(lockFile);
-    }
-
-    @Benchmark
-    public void mutex() {
-        mutex.lock();
-        mutex.unlock();
-    }
-
-    @Benchmark
-    public void reentrant() {
-        reentrant.lock();
-        reentrant.unlock();
-    }
-
-    @Benchmark
-    public void readLock() {
-        rw.readLock().lock();
-        rw.readLock().unlock();
-    }
-
-    @Benchmark
-    public void writeLock() {
-        rw.writeLock().lock();
-        rw.writeLock().unlock();
-    }
-
-    @Benchmark
-    public void semaphorePermit() throws InterruptedException {
-        semaphore.acquire();
-        semaphore.release();
-    }
-
-    @Benchmark
-    public Point seqlockRead() {
-        return seqlock.read(point::get);
-    }
-
-    @Benchmark
-    public void seqlockWrite() {
-        seqlock.writeLock();
-        seqlock.unlockWrite();
     }
 
     /**

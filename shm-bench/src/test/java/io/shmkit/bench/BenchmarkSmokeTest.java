@@ -83,6 +83,7 @@ class BenchmarkSmokeTest {
             String section = switch (cls) {
                 case "HandoffBenchmark" -> "## Array handoff";
                 case "MessagingBenchmark", "AeronClaimBenchmark" -> "## Messaging throughput between JVMs";
+                case "KernelWaitBenchmark" -> "### The fast path with kernel waits on, nobody asleep";
                 default -> "## " + cls;
             };
             assertTrue(md.contains(section), "report has a section for " + cls);
@@ -101,6 +102,11 @@ class BenchmarkSmokeTest {
         assertTrue(md.contains("| handoff of 1024 doubles ≥ 10× faster than the (tuned) pipe | "), md);
         assertTrue(md.lines().filter(l -> l.startsWith("| handoff of 1024 doubles ≥ 10×"))
                 .allMatch(l -> l.contains("2 paired rounds") && l.matches(".*\\| (met|\\*\\*missed\\*\\*|inconclusive) \\|$")), md);
+        // kernel waits' fast path: both values ran, paired by the two rounds, with a verdict on "no cost within error"
+        for (String row : new String[] {"| uncontended mutex lock+unlock with kernel waits on", "| 32-byte queue offer+read (one thread) with kernel waits on"}) {
+            assertTrue(md.lines().anyMatch(l -> l.startsWith(row) && l.contains("2 paired rounds")
+                    && l.matches(".*\\| (met|\\*\\*missed\\*\\*|inconclusive) \\|$")), row + ":\n" + md);
+        }
         assertFalse(md.contains("not in this run"), "every target is computed from a full smoke run:\n" + md);
         assertTrue(svg.startsWith("<svg") && svg.contains("<rect x="), "the chart has bars");
 

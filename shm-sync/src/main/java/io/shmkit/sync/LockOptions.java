@@ -50,10 +50,10 @@ public record LockOptions(IdleStrategy idleStrategy, Duration ownerCheckInterval
     /**
      * Kernel waits, for waiters that may wait long: {@link #DEFAULT} with {@link #kernelWaits()}
      * on and owner checks every 100 ms. A sleeper wakes for each owner check, and a timed
-     * wake-up costs some microseconds of CPU on bare metal and up to about 100 µs in a virtual
-     * machine (measured on the 2-core KVM guest in {@code docs/benchmarks.md}), so the 10 ms
-     * checks of {@link #DEFAULT} would keep an idle sleeper at about 1% of a core there; at
-     * 100 ms it stays near 0.1%. The price: a dead holder is taken over up to 100 ms after its
+     * wake-up costs some microseconds of CPU on bare metal and some hundred microseconds in a
+     * virtual machine: on the 2-core KVM guest of {@code docs/benchmarks.md} an idle sleeper used
+     * 2.2% of a core with the 10 ms checks of {@link #DEFAULT} and 0.3% with 100 ms (group
+     * {@code wake}). The price: a dead holder is taken over up to 100 ms after its
      * death instead of 10.
      */
     public static final LockOptions KERNEL_WAITS = DEFAULT.withKernelWaits(true).withOwnerCheckInterval(Duration.ofMillis(100));

@@ -53,11 +53,14 @@ public final class WakeWord {
     private final MemorySegment segment;
     private final long offset;
     private final boolean on;
+    /** Whether this process's wakers fence: they must where it could not register for membarrier. */
+    private final boolean fence;
 
     private WakeWord(MemorySegment segment, long offset, boolean on) {
         this.segment = segment;
         this.offset = offset;
         this.on = on;
+        this.fence = on && !Futex.lightWakers();
     }
 
     /**
@@ -89,10 +92,12 @@ public final class WakeWord {
      */
     public void wakeAfterStore() {
         if (on) {
-            if (!Futex.lightWakers()) {
+            if (fence) {
                 VarHandle.fullFence();
             }
-            wakeIfAnnounced();
+            if (((int) LockWords.INT.getVolatile(segment, offset) & ANNOUNCED) != 0) {
+                wakeAnnounced();
+            }
         }
     }
 
@@ -107,6 +112,13 @@ public final class WakeWord {
     }
 
     private void wakeIfAnnounced() {
+        if (((int) LockWords.INT.getVolatile(segment, offset) & ANNOUNCED) != 0) {
+            wakeAnnounced();
+        }
+    }
+
+    /** The rare part of a waker's step, out of line so that the release path stays small enough to inline. */
+    private void wakeAnnounced() {
         for (int v = (int) LockWords.INT.getVolatile(segment, offset); (v & ANNOUNCED) != 0;
                 v = (int) LockWords.INT.getVolatile(segment, offset)) {
             if (LockWords.INT.compareAndSet(segment, offset, v, (v + 2) & ~ANNOUNCED)) {

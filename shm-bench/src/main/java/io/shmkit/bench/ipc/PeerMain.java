@@ -15,6 +15,7 @@ import java.nio.file.Path;
  *   contend &lt;lock kind&gt; &lt;name&gt;            increment a shared counter under a lock
  *   mix     &lt;guard&gt; &lt;name&gt;                95% reads, 5% writes of a shared pair
  *   turns   &lt;lock kind&gt; &lt;name&gt;            take every other turn at a lock (LockTurns)
+ *   wake    &lt;strategy&gt; &lt;queue&gt; &lt;results&gt;  wait for messages as a strategy says (WakeConsumer)
  * </pre>
  *
  * It prints {@code READY [info]} on stdout when the benchmark may begin and stops at the end
@@ -87,6 +88,7 @@ public final class PeerMain {
             case "contend" -> ContendedCounter.contend(transport, args[2]);
             case "mix" -> ReadMostlyPair.mix(transport, args[2]);
             case "turns" -> LockTurns.peer(transport, args[2]);
+            case "wake" -> WakeConsumer.consume(transport, args[2], args[3]);
             default -> throw new IllegalArgumentException("unknown role " + role);
         }
         STDOUT.flush();

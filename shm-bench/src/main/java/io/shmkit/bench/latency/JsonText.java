@@ -253,6 +253,40 @@ final class JsonText {
         }
     }
 
+    // ---------------------------------------------------------------- reading what was parsed
+
+    /** {@code o} as an object, or an empty one if it is not. */
+    @SuppressWarnings("unchecked")
+    static Map<String, Object> map(Object o) {
+        return o instanceof Map<?, ?> m ? (Map<String, Object>) m : Map.of();
+    }
+
+    /** {@code o} as an array, or an empty one if it is not. */
+    static List<?> list(Object o) {
+        return o instanceof List<?> l ? l : List.of();
+    }
+
+    /** {@code o} as an array of objects (a harness's series, their rounds), or an empty one. */
+    @SuppressWarnings("unchecked")
+    static List<Map<String, Object>> objects(Object o) {
+        return (List<Map<String, Object>>) (List<?>) list(o);
+    }
+
+    /** {@code o} as a number, NaN if it is not one. */
+    static double doubleOf(Object o) {
+        return o instanceof Number n ? n.doubleValue() : Double.NaN;
+    }
+
+    /** {@code o} as a whole number, 0 if it is not one. */
+    static long longOf(Object o) {
+        return o instanceof Number n ? n.longValue() : 0;
+    }
+
+    /** {@code o} as a whole number's text, "?" if it is not one. */
+    static String intOf(Object o) {
+        return o instanceof Number n ? Long.toString(n.longValue()) : "?";
+    }
+
     private IllegalArgumentException error(String what) {
         return new IllegalArgumentException("not valid JSON at character " + at + ": " + what);
     }

@@ -9,9 +9,7 @@ import java.io.InputStreamReader;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashMap;
@@ -120,38 +118,9 @@ public final class LatencyHarness {
      * @throws IllegalStateException if a run fails (its stderr, and its peer's, are above)
      */
     public static Path run(LatencySettings settings, Path json) throws IOException {
-        if (json.toAbsolutePath().getParent() != null) {
-            Files.createDirectories(json.toAbsolutePath().getParent());
-        }
-        Instant began = Instant.now();
-        Map<String, Object> machine = MachineInfo.collect();
-        CpuTimes cpuStart = CpuTimes.now();
-        long start = System.nanoTime();
-        List<Run> runs = new ArrayList<>();
-        for (int round = 1; round <= settings.rounds(); round++) {
-            List<String> order = new ArrayList<>(settings.transports());
-            if (round % 2 == 0) {
-                Collections.reverse(order);
-            }
-            for (String transport : order) {
-                Run run = fork(settings, transport, round, runs.size() + 1);
-                runs.add(run);
-                System.out.println(run.summary(settings.rounds()));
-            }
-        }
-        double steal = CpuTimes.stealPercent(cpuStart, CpuTimes.now());
-        machine.put("stealPercent", steal);
-
-        Map<String, Object> root = new LinkedHashMap<>();
-        root.put("format", FORMAT);
-        root.put("date", began.toString());
-        root.put("elapsedSeconds", (System.nanoTime() - start) / 1e9);
-        root.put("machine", machine);
-        root.put("settings", settingsJson(settings));
-        root.put("runs", runs.stream().map(Run::toJson).toList());
-        root.put("series", series(settings, runs));
-        Files.writeString(json, JsonText.write(root));
-        return json;
+        return ForkedRounds.run(json, FORMAT, settingsJson(settings), settings.rounds(), settings.transports(),
+                (transport, round, order) -> fork(settings, transport, round, order), run -> run.summary(settings.rounds()),
+                Run::toJson, runs -> series(settings, runs));
     }
 
     private static Map<String, Object> settingsJson(LatencySettings s) {
@@ -166,11 +135,7 @@ public final class LatencyHarness {
         json.put("maxUtilization", s.maxUtilization());
         json.put("smoke", s.smoke());
         json.put("messageBytes", PingPongClient.MESSAGE);
-        Map<String, Object> histogram = new LinkedHashMap<>();
-        histogram.put("lowestNs", 1);
-        histogram.put("highestNs", Percentiles.HIGHEST_NS);
-        histogram.put("significantDigits", Percentiles.DIGITS);
-        json.put("histogram", histogram);
+        json.put("histogram", Percentiles.settingsJson());
         json.put("forkJvmOptions", FORK_JVM_OPTIONS);
         return json;
     }

@@ -1,5 +1,12 @@
 package io.shmkit.bench.latency;
 
+import static io.shmkit.bench.latency.JsonText.doubleOf;
+import static io.shmkit.bench.latency.JsonText.intOf;
+import static io.shmkit.bench.latency.JsonText.list;
+import static io.shmkit.bench.latency.JsonText.longOf;
+import static io.shmkit.bench.latency.JsonText.map;
+import static io.shmkit.bench.latency.JsonText.objects;
+
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -342,42 +349,21 @@ public final class LatencyReport {
 
     // ---------------------------------------------------------------- JSON access
 
-    @SuppressWarnings("unchecked")
     private static List<Map<String, Object>> series(Map<String, Object> root) {
-        return (List<Map<String, Object>>) (List<?>) list(root.get("series"));
+        return objects(root.get("series"));
     }
 
-    @SuppressWarnings("unchecked")
     private static List<Map<String, Object>> rounds(Map<String, Object> series) {
-        return (List<Map<String, Object>>) (List<?>) list(series.get("rounds"));
+        return objects(series.get("rounds"));
     }
 
-    @SuppressWarnings("unchecked")
-    private static Map<String, Object> map(Object o) {
-        return o instanceof Map<?, ?> m ? (Map<String, Object>) m : Map.of();
-    }
-
-    private static List<?> list(Object o) {
-        return o instanceof List<?> l ? l : List.of();
-    }
-
-    private static double doubleOf(Object o) {
-        return o instanceof Number n ? n.doubleValue() : Double.NaN;
-    }
-
-    private static long longOf(Object o) {
-        return o instanceof Number n ? n.longValue() : 0;
-    }
-
-    private static String intOf(Object o) {
-        return o instanceof Number n ? Long.toString(n.longValue()) : "?";
-    }
-
-    private static String ns(double v) {
+    /** Nanoseconds, whole, with thousands separators; "–" for NaN. */
+    static String ns(double v) {
         return Double.isNaN(v) ? "–" : String.format(Locale.ROOT, "%,d", Math.round(v));
     }
 
-    private static String pct(Object o) {
+    /** A percentage with one decimal; "unknown" for NaN. */
+    static String pct(Object o) {
         double v = doubleOf(o);
         return Double.isNaN(v) ? "unknown" : String.format(Locale.ROOT, "%.1f%%", v);
     }

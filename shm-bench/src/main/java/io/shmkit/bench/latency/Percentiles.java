@@ -31,6 +31,15 @@ record Percentiles(long count, double p50, double p90, double p99, double p999, 
         return new Histogram(1, HIGHEST_NS, DIGITS);
     }
 
+    /** The histograms' shape, for a harness's settings in its JSON. */
+    static Map<String, Object> settingsJson() {
+        Map<String, Object> histogram = new LinkedHashMap<>();
+        histogram.put("lowestNs", 1);
+        histogram.put("highestNs", HIGHEST_NS);
+        histogram.put("significantDigits", DIGITS);
+        return histogram;
+    }
+
     /** Clamps a measured duration into the histogram's range. */
     static long clamp(long nanos) {
         return Math.max(1, Math.min(nanos, HIGHEST_NS));

@@ -4,6 +4,7 @@ import io.shmkit.bench.ipc.HandoffConsumer;
 import io.shmkit.bench.ipc.MessageStream;
 import io.shmkit.bench.latency.LatencyReport;
 import io.shmkit.bench.latency.TargetVerdict;
+import io.shmkit.bench.latency.WakeReport;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -28,6 +29,8 @@ public final class BenchReport {
     static final String[] MESSAGING_TRANSPORTS = MessageStream.TRANSPORTS;
     /** The messaging throughput benchmarks: the classes the messaging section shows (not the generic one). */
     static final List<String> MESSAGING_CLASSES = List.of("MessagingBenchmark", "AeronClaimBenchmark");
+    /** The fast-path benchmark of kernel waits, which the kernel wake-ups section shows. */
+    static final String KERNEL_WAIT_CLASS = "KernelWaitBenchmark";
     /** The allocation table's verdict: 0 B/op means below this (one 16-byte object per 1,600 operations). */
     static final double ZERO_BYTES_PER_OP = 0.01;
 
@@ -37,6 +40,7 @@ public final class BenchReport {
     private Path latencyJson;
     private Path contentionJson;
     private Path allocationJson;
+    private Path wakeJson;
 
     private BenchReport(List<BenchResult> results, Map<String, Object> first) {
         this.results = results;
@@ -64,6 +68,12 @@ public final class BenchReport {
     /** Adds the allocation pass's JMH results ({@code allocation.json}, run with the gc profiler) where the file exists. */
     public BenchReport withAllocation(Path json) {
         this.allocationJson = json != null && Files.isRegularFile(json) ? json : null;
+        return this;
+    }
+
+    /** Adds the wake harness's results ({@code wake.json}) where the file exists. */
+    public BenchReport withWake(Path json) {
+        this.wakeJson = json != null && Files.isRegularFile(json) ? json : null;
         return this;
     }
 
@@ -145,8 +155,11 @@ public final class BenchReport {
         allocation(md);
         latency(md);
         contention(md);
+        wake(md);
+        PoolReport.section(results, md);
         for (String cls : classes()) {
-            if (!cls.equals("HandoffBenchmark") && !MESSAGING_CLASSES.contains(cls)) {
+            if (!cls.equals("HandoffBenchmark") && !MESSAGING_CLASSES.contains(cls) && !cls.equals(KERNEL_WAIT_CLASS)
+                    && !PoolReport.CLASSES.contains(cls)) {
                 generic(md, cls);
             }
         }
@@ -163,6 +176,11 @@ public final class BenchReport {
                     Ratio ratio = t.roundRatios().isEmpty() ? Ratio.ABSENT
                             : Ratio.ofRatios(t.roundRatios().stream().mapToDouble(Double::doubleValue).toArray());
                     rows.add(new Targets.Row(t.description() + " (latency harness)", t.goal(), ratio));
+                }
+            }
+            if (wakeJson != null) {
+                for (Targets.Row row : WakeReport.targets(wakeJson)) {
+                    rows.add(new Targets.Row(row.what() + " (wake harness)", row.goal(), row.ratio(), row.withinError()));
                 }
             }
             md.append(Targets.table(rows, targets.roundCount()));
@@ -373,6 +391,74 @@ public final class BenchReport {
         } catch (IOException | RuntimeException e) {
             md.append("## Two JVMs contending\n\nThe contention harness's results could not be read: ").append(e).append("\n\n");
         }
+    }
+
+    private void wake(StringBuilder md) {
+        List<BenchResult> rows = results.stream().filter(r -> r.className().equals(KERNEL_WAIT_CLASS)).toList();
+        if (rows.isEmpty() && wakeJson == null) {
+            return;
+        }
+        md.append("## Kernel wake-ups (opt-in futex waits)\n\n");
+        if (!rows.isEmpty()) {
+            fastPath(md, rows);
+        }
+        if (wakeJson != null) {
+            try {
+                md.append(WakeReport.markdown(wakeJson).replaceFirst("^## ", "### ").replace("\n### ", "\n#### ")).append('\n');
+            } catch (IOException | RuntimeException e) {
+                md.append("The wake harness's results could not be read: ").append(e).append("\n\n");
+            }
+        }
+    }
+
+    /** The fast path with kernel waits on and nobody asleep, beside the option off: {@code KernelWaitBenchmark}. */
+    private void fastPath(StringBuilder md, List<BenchResult> rows) {
+        md.append("### The fast path with kernel waits on, nobody asleep\n\n")
+          .append("`").append(KERNEL_WAIT_CLASS).append("`: one thread, one process, nobody ever asleep; each shm-sync lock kind\n")
+          .append("acquired and released uncontended, and a 32-byte message `offer`ed into a one-producer queue and `read` back\n")
+          .append("(ns per message: the inverse of that thread's throughput), with `LockOptions.withKernelWaits` off and on (for\n")
+          .append("the queue: in its `QueueOptions.withWaiting`). With it on, a release or a commit also loads the wake word to\n")
+          .append("learn that nobody sleeps (after a full fence, unless the kernel offers `membarrier`'s global expedited command).\n")
+          .append("Both values run in forks with `--enable-native-access=ALL-UNNAMED`, and a fork whose option is on but cannot\n")
+          .append("make kernel waits fails instead of measuring the polling fallback. The speed ratio is the time off ÷ the time\n")
+          .append("on: below 1, the option costs. Rows in **bold** are the targets' (paired by round where the run has rounds);\n")
+          .append("the others come from the main run's one fork (delta method on JMH's errors, too wide for a verdict).\n\n")
+          .append(settings(rows))
+          .append("| operation | off | on | speed on ÷ off (interval) | how | 1 within the interval |\n")
+          .append("|---|--:|--:|---|---|---|\n");
+        Targets targets;
+        try {
+            targets = Targets.of(results, roundsDirectory);
+        } catch (IOException e) {
+            md.append("The headline rounds could not be read: ").append(e).append("\n\n");
+            return;
+        }
+        List<String> headlines = java.util.Arrays.stream(Targets.KERNEL_WAIT_HEADLINES).map(h -> h[0]).toList();
+        for (String method : new LinkedHashSet<>(rows.stream().map(BenchResult::method).toList())) {
+            String benchmark = KERNEL_WAIT_CLASS + "." + method;
+            BenchResult off = find(r -> r.shortName().equals(benchmark) && "false".equals(r.param("kernelWaits")));
+            BenchResult on = find(r -> r.shortName().equals(benchmark) && "true".equals(r.param("kernelWaits")));
+            Ratio ratio = targets.ratio(benchmark, Map.of("kernelWaits", "false"), benchmark, Map.of("kernelWaits", "true"));
+            String name = headlines.contains(method) ? "**`" + method + "`**" : "`" + method + "`";
+            md.append("| ").append(name).append(" | ").append(off == null ? "–" : scoreText(off) + " " + off.unit())
+              .append(" | ").append(on == null ? "–" : scoreText(on) + " " + on.unit()).append(" | ").append(ratio.text())
+              .append(" | ").append(ratio.how()).append(" | ").append(includesOne(ratio)).append(" |\n");
+        }
+        md.append('\n');
+    }
+
+    /**
+     * Whether 1 lies within the interval of paired rounds: "yes", "no: slower", "no: faster"; or
+     * why that cannot be said (one fork's interval from JMH's errors is too wide to mean anything).
+     */
+    static String includesOne(Ratio ratio) {
+        if (Double.isNaN(ratio.point())) {
+            return "not in this run";
+        }
+        if (ratio.rounds() < 2 || Double.isNaN(ratio.lower()) || Double.isNaN(ratio.upper())) {
+            return "one fork: no verdict";
+        }
+        return ratio.upper() < 1 ? "**no: slower**" : ratio.lower() > 1 ? "no: faster" : "yes";
     }
 
     /** The JMH settings the rows ran with, e.g. "forks 1, warm-up 3 × 1 s, measurement 5 × 1 s". */

@@ -135,6 +135,18 @@ public record Ratio(double point, double lower, double upper, int rounds, String
         return upper < goal ? Verdict.MISSED : Verdict.INCONCLUSIVE;
     }
 
+    /**
+     * For a target that the ratio must not fall short of within error ("no cost"): met when the
+     * interval reaches the goal (includes it, or lies above it), missed when its upper bound
+     * stays below it; inconclusive without paired rounds, as {@link #against}.
+     */
+    public Verdict reaches(double goal) {
+        if (rounds < 2 || Double.isNaN(lower) || Double.isNaN(upper)) {
+            return Verdict.INCONCLUSIVE;
+        }
+        return upper < goal ? Verdict.MISSED : Verdict.MET;
+    }
+
     /** E.g. {@code 13.9× (9.7–19.8)}. */
     public String text() {
         if (Double.isNaN(point)) {

@@ -101,7 +101,7 @@ class LatencyHarnessSmokeTest {
         assertEquals(List.of(), left, "peer or fork JVMs outlived the harness");
     }
 
-    private static void assertOrdered(String what, Map<?, ?> entry) {
+    static void assertOrdered(String what, Map<?, ?> entry) {
         assertTrue(((Number) entry.get("count")).longValue() > 0, what + ": count > 0");
         double previous = 0;
         for (String key : Percentiles.KEYS) {
@@ -112,7 +112,7 @@ class LatencyHarnessSmokeTest {
         }
     }
 
-    private static void removeNew(Set<String> before) throws IOException {
+    static void removeNew(Set<String> before) throws IOException {
         for (String name : orphans(before)) {
             System.err.println("removing a leftover of the latency smoke run: " + name);
             Files.deleteIfExists(BenchNames.shm().path().resolve(name));
@@ -120,7 +120,7 @@ class LatencyHarnessSmokeTest {
     }
 
     /** The benchmark files not in {@code before} whose making process has exited. */
-    private static Set<String> orphans(Set<String> before) throws IOException {
+    static Set<String> orphans(Set<String> before) throws IOException {
         Set<String> orphans = new TreeSet<>();
         for (String name : benchFiles()) {
             if (!before.contains(name) && !makerAlive(name)) {
@@ -142,7 +142,7 @@ class LatencyHarnessSmokeTest {
         }
     }
 
-    private static Set<String> benchFiles() throws IOException {
+    static Set<String> benchFiles() throws IOException {
         try (Stream<Path> files = Files.list(BenchNames.shm().path())) {
             return files.map(p -> p.getFileName().toString()).filter(n -> n.startsWith(BenchNames.PREFIX))
                     .collect(Collectors.toCollection(TreeSet::new));

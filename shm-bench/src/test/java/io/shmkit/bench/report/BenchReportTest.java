@@ -184,6 +184,38 @@ class BenchReportTest {
     }
 
     @Test
+    void kernelWaitsOnTheFastPathAreJudgedWithinErrorPairedByRound(@TempDir Path dir) throws Exception {
+        String mutex = "KernelWaitBenchmark.mutex";
+        String queue = "KernelWaitBenchmark.queueOfferRead";
+        Path main = write(dir, "main.json", "[" + String.join(",",
+                row(mutex, "\"kernelWaits\":\"false\"", 14, 0.2), row(mutex, "\"kernelWaits\":\"true\"", 14.1, 0.2),
+                row(queue, "\"kernelWaits\":\"false\"", 30, 0.5), row(queue, "\"kernelWaits\":\"true\"", 36, 0.5),
+                row("KernelWaitBenchmark.readLock", "\"kernelWaits\":\"false\"", 20, 0.2),
+                row("KernelWaitBenchmark.readLock", "\"kernelWaits\":\"true\"", 20, 0.2)) + "]");
+        Path rounds = Files.createDirectory(dir.resolve("rounds"));
+        for (int k = 0; k < 5; k++) {
+            double wobble = k % 2 == 0 ? 1.02 : 0.98; // the mutex: on is as fast as off within ±2%; the queue: 20% slower
+            write(rounds, "round-" + (k + 1) + "-wake.json", "[" + String.join(",",
+                    row(mutex, "\"kernelWaits\":\"false\"", 14, Double.NaN), row(mutex, "\"kernelWaits\":\"true\"", 14 * wobble, Double.NaN),
+                    row(queue, "\"kernelWaits\":\"false\"", 30, Double.NaN), row(queue, "\"kernelWaits\":\"true\"", 36 * wobble, Double.NaN))
+                    + "]");
+        }
+        String md = BenchReport.read(main).withRounds(rounds).markdown("cmd", "box");
+        String mutexRow = line(md, "uncontended mutex lock+unlock with kernel waits on");
+        Ratio expected = Ratio.ofRatios(new double[] {1 / 1.02, 1 / 0.98, 1 / 1.02, 1 / 0.98, 1 / 1.02});
+        assertTrue(mutexRow.contains(expected.text()) && mutexRow.contains("5 paired rounds") && mutexRow.endsWith("| met |"), mutexRow);
+        assertTrue(line(md, "32-byte queue offer+read (one thread) with kernel waits on").endsWith("| **missed** |"), md);
+        // the section: both values side by side, the targets' rows from the rounds, the others from the main run's errors
+        assertTrue(md.contains("### The fast path with kernel waits on, nobody asleep"), md);
+        assertTrue(line(md, "**`mutex`**").endsWith("| yes |"), md);
+        assertTrue(line(md, "**`queueOfferRead`**").endsWith("| **no: slower** |"), md);
+        String readLock = line(md, "`readLock`");
+        assertTrue(readLock.contains("one run: delta method") && readLock.endsWith("| one fork: no verdict |"), readLock);
+        assertTrue(!md.contains("## KernelWaitBenchmark"), "not in the generic tables too");
+        assertEquals(Ratio.Verdict.INCONCLUSIVE, Ratio.fromErrors(14, 0.2, 14.1, 0.2).reaches(1), "one fork gives no verdict");
+    }
+
+    @Test
     void aFileThatIsNotJmhOutputIsRefused(@TempDir Path dir) throws Exception {
         Path json = dir.resolve("bad.json");
         Files.writeString(json, "{\"benchmark\": 1}");
