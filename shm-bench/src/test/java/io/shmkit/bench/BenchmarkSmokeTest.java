@@ -84,6 +84,8 @@ class BenchmarkSmokeTest {
                 case "HandoffBenchmark" -> "## Array handoff";
                 case "MessagingBenchmark", "AeronClaimBenchmark" -> "## Messaging throughput between JVMs";
                 case "KernelWaitBenchmark" -> "### The fast path with kernel waits on, nobody asleep";
+                case "PoolTaskBenchmark" -> "| workers | roundTrip (µs) | mapOneByOne (µs per task) |";
+                case "PipelineBenchmark" -> "| transport | µs per block | GB/s |";
                 default -> "## " + cls;
             };
             assertTrue(md.contains(section), "report has a section for " + cls);
