@@ -74,10 +74,19 @@ public class KernelWaitBenchmark extends SharedLockBenchmarks {
             throw new IllegalStateException("kernelWaits=true, but this fork cannot make kernel waits: "
                     + Futex.unavailableReason().orElse("?"));
         }
-        System.out.println("kernel waits " + (kernelWaits ? "on (futex available)" : "off"));
         LockOptions options = LockOptions.DEFAULT.withKernelWaits(kernelWaits);
         openLocks(shm, name + ".", options);
         queue = MessageQueue.create(shm, name + ".queue", QueueOptions.oneProducer(RING).withWaiting(options));
+        // what is measured must be what the parameter says: every handle on, or every one off
+        for (boolean on : new boolean[] {mutex.sleepsInKernel(), reentrant.sleepsInKernel(), rw.sleepsInKernel(),
+                semaphore.sleepsInKernel(), seqlock.sleepsInKernel(), queue.sleepsInKernel()}) {
+            if (on != kernelWaits) {
+                throw new IllegalStateException("kernelWaits=" + kernelWaits + ", but a lock or the queue has them "
+                        + (on ? "on" : "off"));
+            }
+        }
+        System.out.println("kernel waits " + (kernelWaits ? "on; wakers " + (Futex.wakersSkipTheirFence()
+                ? "skip their fence (membarrier registered)" : "fence (no membarrier)") : "off"));
         producer = queue.producer();
         consumer = queue.consumer();
         arena = Arena.ofConfined();

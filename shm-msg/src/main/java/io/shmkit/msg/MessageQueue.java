@@ -447,6 +447,16 @@ public final class MessageQueue implements AutoCloseable, io.shmkit.core.Attacha
         }
     }
 
+    /**
+     * Whether this handle's consumer and producers sleep in the kernel while they wait, and wake
+     * the other side's sleepers: its waiting options ask for
+     * {@link LockOptions#kernelWaits() kernel waits} and this process can make them. False means
+     * they poll as by default, whatever the options say.
+     */
+    public boolean sleepsInKernel() {
+        return consumerWake.isOn();
+    }
+
     /** The queue's name. */
     public String name() {
         return name;

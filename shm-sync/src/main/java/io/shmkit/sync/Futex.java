@@ -95,7 +95,7 @@ public final class Futex {
      * full barrier. False where that is not available (kernels before 4.16, a seccomp filter):
      * wakers then fence.
      */
-    static boolean lightWakers() {
+    public static boolean wakersSkipTheirFence() {
         return Native.LIGHT_WAKERS;
     }
 

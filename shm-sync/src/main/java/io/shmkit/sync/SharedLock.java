@@ -66,6 +66,16 @@ public abstract sealed class SharedLock implements AutoCloseable, io.shmkit.core
     }
 
     /**
+     * Whether waits through this handle sleep in the kernel, and its releases wake such
+     * sleepers: its options ask for {@link LockOptions#kernelWaits() kernel waits}, this process
+     * can make them ({@link Futex#isAvailable()}) and the attachment is writable. False means
+     * this handle polls as by default, whatever its options say.
+     */
+    public final boolean sleepsInKernel() {
+        return owner.wake.isOn();
+    }
+
+    /**
      * False from the moment a process died holding this lock while the protected data may
      * have been mid-update, until a holder calls {@link #markConsistent()}.
      */

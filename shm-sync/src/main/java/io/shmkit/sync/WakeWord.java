@@ -60,7 +60,7 @@ public final class WakeWord {
         this.segment = segment;
         this.offset = offset;
         this.on = on;
-        this.fence = on && !Futex.lightWakers();
+        this.fence = on && !Futex.wakersSkipTheirFence();
     }
 
     /**

@@ -135,16 +135,26 @@ public record Ratio(double point, double lower, double upper, int rounds, String
         return upper < goal ? Verdict.MISSED : Verdict.INCONCLUSIVE;
     }
 
+    /** How far below its goal a "no cost" ratio may be shown to lie and still count as no cost: 5%. */
+    public static final double NO_COST_MARGIN = 0.05;
+
     /**
-     * For a target that the ratio must not fall short of within error ("no cost"): met when the
-     * interval reaches the goal (includes it, or lies above it), missed when its upper bound
-     * stays below it; inconclusive without paired rounds, as {@link #against}.
+     * For a target that the ratio must not fall short of ("no cost"), as a non-inferiority test
+     * with a {@value #NO_COST_MARGIN} margin: met when the interval's lower bound reaches
+     * {@code goal × (1 - margin)} (any cost is shown to be under 5%), missed when its upper bound
+     * stays below it (a cost of more than 5% is shown), inconclusive otherwise, and without paired
+     * rounds, as {@link #against}. A wide interval that merely includes the goal is not enough:
+     * that would reward noise.
      */
     public Verdict reaches(double goal) {
         if (rounds < 2 || Double.isNaN(lower) || Double.isNaN(upper)) {
             return Verdict.INCONCLUSIVE;
         }
-        return upper < goal ? Verdict.MISSED : Verdict.MET;
+        double floor = goal * (1 - NO_COST_MARGIN);
+        if (lower >= floor) {
+            return Verdict.MET;
+        }
+        return upper < floor ? Verdict.MISSED : Verdict.INCONCLUSIVE;
     }
 
     /** E.g. {@code 13.9× (9.7–19.8)}. */

@@ -216,6 +216,16 @@ class BenchReportTest {
     }
 
     @Test
+    void noCostIsANonInferiorityTestWithAFivePercentMarginNotAnIntervalThatMerelyIncludesOne() {
+        Ratio tight = Ratio.ofRatios(new double[] {0.99, 1.01, 0.995, 1.005, 1.0});
+        Ratio noisy = Ratio.ofRatios(new double[] {0.90, 1.08, 0.93, 1.06, 0.98}); // includes 1, and a 9% cost
+        Ratio slower = Ratio.ofRatios(new double[] {0.85, 0.87, 0.86, 0.88, 0.84});
+        assertEquals(Ratio.Verdict.MET, tight.reaches(1), tight.text());
+        assertEquals(Ratio.Verdict.INCONCLUSIVE, noisy.reaches(1), noisy.text());
+        assertEquals(Ratio.Verdict.MISSED, slower.reaches(1), slower.text());
+    }
+
+    @Test
     void aFileThatIsNotJmhOutputIsRefused(@TempDir Path dir) throws Exception {
         Path json = dir.resolve("bad.json");
         Files.writeString(json, "{\"benchmark\": 1}");
