@@ -1,8 +1,8 @@
 package io.shmkit.msg;
 
 import io.shmkit.core.SegmentDirectory;
-import io.shmkit.sync.LockOptions;
 import io.shmkit.core.SegmentNames;
+import io.shmkit.sync.LockOptions;
 
 /**
  * Python's {@code multiprocessing.Pipe()} across JVMs: two {@link Connection} ends joined by

@@ -11,6 +11,7 @@ import io.shmkit.core.Length;
 import io.shmkit.core.PythonScript;
 import io.shmkit.core.SegmentTestSupport;
 import io.shmkit.core.SharedLongArray;
+import io.shmkit.process.Children;
 import io.shmkit.process.JvmProcess;
 import io.shmkit.sync.LockHolder;
 import io.shmkit.sync.LockOptions;
@@ -126,21 +127,12 @@ class PythonQueueInteropTest extends SegmentTestSupport {
     /** Waits until {@code condition}, failing if a watched process exits first or the time is up. */
     private static void await(String what, Duration timeout, BooleanSupplier condition, Py py, JvmProcess... watched)
             throws InterruptedException {
-        long deadline = System.nanoTime() + timeout.toNanos();
-        while (!condition.getAsBoolean()) {
+        Children.await(what, timeout, () -> {
             if (py != null && !py.isAlive()) {
                 throw new AssertionError("python exited (" + py.process.exitValue() + ") before " + what + ":\n" + py.output());
             }
-            for (JvmProcess p : watched) {
-                if (!p.isAlive()) {
-                    throw new AssertionError("child " + p.pid() + " exited (" + p.exitCode() + ") before " + what + ":\n" + p.output());
-                }
-            }
-            if (System.nanoTime() > deadline) {
-                throw new AssertionError("timed out waiting for " + what);
-            }
-            Thread.sleep(2);
-        }
+            return condition.getAsBoolean();
+        }, watched);
     }
 
     private static void produce(QueueProducer producer, int id, long from, long to) throws InterruptedException {
