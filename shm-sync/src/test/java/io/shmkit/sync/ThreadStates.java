@@ -21,6 +21,14 @@ public final class ThreadStates {
     private ThreadStates() {
     }
 
+    /**
+     * Whether a read of {@code /proc} failed because the process or thread is gone: the file
+     * vanished, or (a thread ending during the read) the kernel answered ESRCH.
+     */
+    private static boolean gone(IOException e) {
+        return e instanceof NoSuchFileException || "No such process".equals(e.getMessage());
+    }
+
     /** The tid of the thread of {@code pid} whose name ({@code comm}, 15 characters at most) is {@code name}. */
     public static OptionalLong thread(long pid, String name) {
         String comm = name.length() > 15 ? name.substring(0, 15) : name;
@@ -30,7 +38,10 @@ public final class ThreadStates {
                     if (Files.readString(task.resolve("comm")).strip().equals(comm)) {
                         return OptionalLong.of(Long.parseLong(task.getFileName().toString()));
                     }
-                } catch (NoSuchFileException gone) {
+                } catch (IOException e) {
+                    if (!gone(e)) {
+                        throw new UncheckedIOException(e);
+                    }
                     // the thread ended while we looked
                 }
             }
@@ -51,9 +62,10 @@ public final class ThreadStates {
         String line;
         try {
             line = Files.readString(Path.of("/proc", Long.toString(pid), "task", Long.toString(tid), "syscall")).strip();
-        } catch (NoSuchFileException gone) {
-            return OptionalLong.empty();
         } catch (IOException e) {
+            if (gone(e)) {
+                return OptionalLong.empty();
+            }
             throw new UncheckedIOException(e);
         }
         String[] f = line.split(" ");
