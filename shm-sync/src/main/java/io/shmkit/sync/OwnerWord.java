@@ -42,6 +42,8 @@ final class OwnerWord {
     private final LockWords words;
     /** Where waiters for this lock sleep with kernel waits on; off otherwise. */
     final WakeWord wake;
+    /** {@code wake.isOn()}, here so that a release with kernel waits off reads nothing of the wake word's object. */
+    private final boolean wakeOn;
     private final MemorySegment segment;
     private final OnTakeover onTakeover;
     private final LockRecovery.Role role;
@@ -50,6 +52,7 @@ final class OwnerWord {
     OwnerWord(LockWords words, WakeWord wake, OnTakeover onTakeover, LockRecovery.Role role, boolean reentrant) {
         this.words = words;
         this.wake = wake;
+        this.wakeOn = wake.isOn();
         this.segment = words.segment;
         this.onTakeover = onTakeover;
         this.role = role;
@@ -240,24 +243,37 @@ final class OwnerWord {
      * Throws if the calling thread is not the holder.
      */
     void release(int flagsOnLast) {
-        checkHeldByCurrentThread("unlock");
-        int holds = (int) INT.get(segment, HOLDS_OFFSET);
+        // One local for every access: each FFM access checks its segment's bounds and scope,
+        // and the JIT can reuse those loads only for one segment value; the smaller code also
+        // keeps unlock() under the JIT's inlining limit (see WakeWord.wakeAfterStore).
+        MemorySegment s = segment;
+        if ((long) LONG.getVolatile(s, OWNER_OFFSET) != Owners.SELF_KEY
+                || (long) LONG.getOpaque(s, THREAD_OFFSET) != Owners.holderWord()) {
+            checkHeldByCurrentThread("unlock");
+        }
+        int holds = (int) INT.get(s, HOLDS_OFFSET);
         if (holds > 1) {
-            INT.setOpaque(segment, HOLDS_OFFSET, holds - 1);
+            INT.setOpaque(s, HOLDS_OFFSET, holds - 1);
             return;
         }
         if (flagsOnLast != 0) {
             setFlags(0, flagsOnLast);
         }
-        releaseNow();
+        releaseNow(s);
     }
 
     /** Frees the word whatever the hold count; the caller holds it. */
     void releaseNow() {
-        INT.setOpaque(segment, HOLDS_OFFSET, 0);
-        LONG.setOpaque(segment, THREAD_OFFSET, 0L);
-        LONG.setRelease(segment, OWNER_OFFSET, 0L);
-        wake.wakeAfterStore();
+        releaseNow(segment);
+    }
+
+    private void releaseNow(MemorySegment s) {
+        INT.setOpaque(s, HOLDS_OFFSET, 0);
+        LONG.setOpaque(s, THREAD_OFFSET, 0L);
+        LONG.setRelease(s, OWNER_OFFSET, 0L);
+        if (wakeOn) {
+            wake.wakeAfterStore(s);
+        }
     }
 
     boolean isHeldByCurrentThread() {

@@ -92,12 +92,24 @@ public final class WakeWord {
      */
     public void wakeAfterStore() {
         if (on) {
-            if (fence) {
-                VarHandle.fullFence();
-            }
-            if (((int) LockWords.INT.getVolatile(segment, offset) & ANNOUNCED) != 0) {
-                wakeAnnounced();
-            }
+            wakeAfterStore(segment);
+        }
+    }
+
+    /**
+     * {@link #wakeAfterStore()} for a word that {@link #isOn() is on}, reading it through
+     * {@code sameSegment}, which must be the segment this word was made with. A caller that has
+     * just stored through that segment held in a local passes it, so that the JIT checks the
+     * access with what it already loaded instead of reloading a second segment object's
+     * bounds and scope: that halved the cost kernel waits add to an uncontended unlock, and
+     * kept the unlock small enough to inline ({@code KernelWaitBenchmark}).
+     */
+    void wakeAfterStore(MemorySegment sameSegment) {
+        if (fence) {
+            VarHandle.fullFence();
+        }
+        if (((int) LockWords.INT.getVolatile(sameSegment, offset) & ANNOUNCED) != 0) {
+            wakeAnnounced();
         }
     }
 
