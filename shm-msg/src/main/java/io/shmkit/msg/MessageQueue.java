@@ -66,6 +66,9 @@ public final class MessageQueue implements AutoCloseable, io.shmkit.core.Attacha
     static final VarHandle LONG = JAVA_LONG.varHandle().withInvokeExactBehavior();
     static final VarHandle INT = JAVA_INT.varHandle().withInvokeExactBehavior();
 
+    /** An expected record size that is not checked: the layout text, compared first, decides. */
+    private static final int ANY_RECORD_SIZE = -1;
+
     final SharedMemory memory;
     final MemorySegment data;
     final String name;
@@ -108,7 +111,7 @@ public final class MessageQueue implements AutoCloseable, io.shmkit.core.Attacha
                     + describe(expectedLayout) + (recordLayout.isEmpty() || expectedLayout.isEmpty() ? ""
                             : ": " + Layouts.difference(recordLayout, expectedLayout)));
         }
-        if (recordSize != expectedRecordSize) {
+        if (expectedRecordSize != ANY_RECORD_SIZE && recordSize != expectedRecordSize) {
             throw corrupt(name, "its record size is " + recordSize + " but its layout " + describe(recordLayout) + " is "
                     + expectedRecordSize + " bytes");
         }
@@ -154,6 +157,20 @@ public final class MessageQueue implements AutoCloseable, io.shmkit.core.Attacha
      */
     public static MessageQueue open(SegmentDirectory directory, String name, LockOptions waiting) {
         return open(directory, name, waiting, "", 0);
+    }
+
+    /**
+     * Attaches to an existing queue whose messages must be records of the layout that
+     * {@code layoutText} describes ({@code docs/layouts.md}; empty: byte messages): for a process
+     * that learned the layout from elsewhere, such as a network bridge forwarding another host's
+     * queue, and holds no record class. The messages are then opaque bytes to this process,
+     * which must write only records of that layout.
+     *
+     * @throws SegmentLayoutException if the queue holds another layout, naming the first field
+     *         that differs ({@link Layouts#difference})
+     */
+    public static MessageQueue openWithLayout(SegmentDirectory directory, String name, LockOptions waiting, String layoutText) {
+        return open(directory, name, waiting, layoutText, ANY_RECORD_SIZE);
     }
 
     /** Attaches if the name exists (checking that it is a byte queue), else creates it; safe to race. */
@@ -469,6 +486,11 @@ public final class MessageQueue implements AutoCloseable, io.shmkit.core.Attacha
             throw new IllegalStateException("queue '" + name + "' holds records: pass its RecordQueue");
         }
         return new Ref(memory.directory(), name, null);
+    }
+
+    /** The record layout text of the queue's messages ({@code docs/layouts.md}); empty for byte messages. */
+    public String recordLayout() {
+        return recordLayout;
     }
 
     /** Ring size in bytes. */

@@ -83,6 +83,18 @@ public final class QueueConsumer implements AutoCloseable {
     }
 
     /**
+     * The consumer's published position: bytes consumed since the queue was made, counting
+     * headers and padding. It moves when a read ends, and inside a
+     * {@link #controlledRead controlled read} when a handler returns {@code COMMIT}; every
+     * message behind it stays consumed if this process dies, none in front of it does. A process
+     * that must know after a restart whether one message was consumed (a bridge that numbers
+     * messages) records this before it commits the message and compares after.
+     */
+    public long position() {
+        return head;
+    }
+
+    /**
      * Hands up to {@code limit} waiting messages to {@code handler}, in order, in place.
      *
      * @return how many were handed over (0 if none was waiting)

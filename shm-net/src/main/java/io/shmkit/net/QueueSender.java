@@ -1,0 +1,369 @@
+package io.shmkit.net;
+
+import io.aeron.ExclusivePublication;
+import io.aeron.Publication;
+import io.aeron.Subscription;
+import io.aeron.logbuffer.FragmentHandler;
+import io.shmkit.core.SegmentDirectory;
+import io.shmkit.core.SegmentNotFoundException;
+import io.shmkit.core.SharedStruct;
+import io.shmkit.core.StructField;
+import io.shmkit.msg.ControlledMessageHandler;
+import io.shmkit.msg.MessageQueue;
+import io.shmkit.msg.QueueConsumer;
+import io.shmkit.sync.LockOptions;
+import java.lang.System.Logger.Level;
+import java.lang.foreign.MemorySegment;
+import java.util.concurrent.ThreadLocalRandom;
+import org.agrona.concurrent.BackoffIdleStrategy;
+import org.agrona.concurrent.IdleStrategy;
+import org.agrona.concurrent.UnsafeBuffer;
+
+/**
+ * The sending half of a bridge: takes the consumer role of a local queue and forwards every
+ * message, in order, to the {@link QueueReceiver} on another host, which writes it into a queue
+ * there. Producers of the local queue change nothing; when they have all closed and the
+ * receiver has recorded everything, the sender sends end of stream and {@link #run()} returns.
+ *
+ * <p>Guarantees ({@code docs/network.md} §4): messages arrive in order and at most once; while
+ * both bridges live, none is lost. A receiver that restarts gets again, from this sender's
+ * retransmit window, everything it had not recorded. A sender killed loses the messages it had
+ * taken from the queue and not yet seen recorded; its successor numbers on after them, so the
+ * receiver reports exactly those numbers as a gap. When the window is full (the receiver is
+ * slow, or its queue is full) the sender stops taking messages, and the local queue fills.
+ *
+ * <p>Thread-safety: one thread runs it ({@link #run()} or {@link #doWork()}); {@link #stop()}
+ * may be called from any thread.
+ */
+public final class QueueSender implements AutoCloseable {
+    private static final System.Logger LOG = System.getLogger(QueueSender.class.getName());
+    private static final int READ_LIMIT = 256;
+    private static final int SEND_LIMIT = 256;
+    private static final StructField.OfLong VERSION = StructField.ofLong(SenderState.class, "version");
+    private static final StructField.OfLong[] SEQ = {StructField.ofLong(SenderState.class, "seq0"), StructField.ofLong(SenderState.class, "seq1")};
+    private static final StructField.OfLong[] HEAD = {StructField.ofLong(SenderState.class, "head0"), StructField.ofLong(SenderState.class, "head1")};
+
+    private enum Phase { WAITING, HELLO, STREAMING, DONE }
+
+    private final String name;
+    private final BridgeOptions options;
+    private final MessageQueue queue;
+    private final QueueConsumer consumer;
+    private final SharedStruct<SenderState> state;
+    private final long linkId;
+    private final AeronMedia media;
+    private final ExclusivePublication data;
+    private final Subscription control;
+    private final SenderWindow window;
+    private final UnsafeBuffer scratch = new UnsafeBuffer(new byte[64 << 10]);
+    private final FragmentHandler controlHandler = this::onControl;
+    private final ControlledMessageHandler taker = this::take;
+    private final IdleStrategy idle = new BackoffIdleStrategy(100, 10, 1_000, 1_000_000);
+    private final long handshakeNanos;
+
+    private Phase phase = Phase.WAITING;
+    private long incarnation;
+    private long lastHandshake;
+    private boolean ended;
+    private boolean unrecorded;
+    private volatile boolean stopped;
+    private long messagesSent;
+    /** Why the link cannot go on, found while handling a control frame. */
+    private RuntimeException failure;
+
+    private QueueSender(SegmentDirectory directory, String queueName, BridgeOptions options) {
+        this.name = queueName;
+        this.options = options;
+        this.handshakeNanos = options.handshakeEvery().toNanos();
+        String layout = MessageQueue.inspect(directory, queueName).recordLayout();
+        this.queue = MessageQueue.openWithLayout(directory, queueName, LockOptions.DEFAULT, layout);
+        AeronMedia started = null;
+        try {
+            this.consumer = queue.consumer();
+            this.state = openState(directory, stateName(queueName), consumer.position());
+            this.linkId = state.get().linkId();
+            long next = resumePoint();
+            record(next - 1, consumer.position());
+            this.window = new SenderWindow(options.windowBytes() & ~7, next);
+            started = AeronMedia.start(options);
+            this.media = started;
+            this.data = media.aeron.addExclusivePublication(options.dataChannel(), options.dataStreamId());
+            this.control = media.aeron.addSubscription(options.controlChannel(), options.controlStreamId());
+            int needed = BridgeFrames.HEADER_LENGTH + queue.maxMessageLength();
+            if (needed > data.maxMessageLength()) {
+                throw new IllegalArgumentException("queue '" + queueName + "' takes messages of up to " + queue.maxMessageLength()
+                        + " bytes, but the data channel carries at most " + (data.maxMessageLength() - BridgeFrames.HEADER_LENGTH)
+                        + ": raise its term-length (" + options.dataChannel() + ")");
+            }
+            if (2L * (needed + 16) > window.capacity()) {
+                throw new IllegalArgumentException("a window of " + options.windowBytes() + " bytes cannot hold two messages of "
+                        + queue.maxMessageLength() + " bytes (queue '" + queueName + "')");
+            }
+        } catch (RuntimeException e) {
+            if (started != null) {
+                started.close();
+            }
+            queue.close();
+            throw e;
+        }
+        LOG.log(Level.INFO, "bridge sender for queue ''{0}'': link {1}, numbering from {2}", queueName,
+                Long.toHexString(linkId), window.nextSeq());
+    }
+
+    /**
+     * Attaches to the local queue {@code queueName} (byte or record messages) as its consumer,
+     * and to the media driver; nothing is sent until a receiver joins.
+     *
+     * @throws SegmentNotFoundException if the queue does not exist
+     * @throws IllegalStateException    if another process holds its consumer role
+     */
+    public static QueueSender open(SegmentDirectory directory, String queueName, BridgeOptions options) {
+        return new QueueSender(directory, queueName, options);
+    }
+
+    /** The name of the segment where the sender of {@code queueName} records its numbering. */
+    public static String stateName(String queueName) {
+        return queueName + ".net-out";
+    }
+
+    private static SharedStruct<SenderState> openState(SegmentDirectory directory, String name, long head) {
+        try {
+            return SharedStruct.open(directory, name, SenderState.class);
+        } catch (SegmentNotFoundException absent) {
+            long linkId = ThreadLocalRandom.current().nextLong() | 1; // never 0: the receiver's "none yet"
+            return SharedStruct.create(directory, name, SenderState.class, new SenderState(linkId, 0, -1, head, -1, head));
+        }
+    }
+
+    /** The next sequence number, from the recorded pair and where the queue's consumer position is now. */
+    private long resumePoint() {
+        SenderState s = state.get();
+        int slot = (int) (s.version() & 1);
+        long seq = slot == 0 ? s.seq0() : s.seq1();
+        long head = slot == 0 ? s.head0() : s.head1();
+        long now = consumer.position();
+        if (now == head) {
+            return seq + 1;
+        }
+        if (now > head) {
+            // the previous sender took one more message and was killed before recording it: the
+            // message is gone with its window, and its number must not be reused
+            LOG.log(Level.WARNING, "queue ''{0}'': the previous sender was killed after taking message {1} and before"
+                    + " recording it; the receiver will report it lost", name, seq + 1);
+            return seq + 2;
+        }
+        LOG.log(Level.WARNING, "queue ''{0}'' is behind what {1} recorded (it was made again?): numbering on from {2}",
+                name, stateName(name), seq + 1);
+        return seq + 1;
+    }
+
+    private void record(long seq, long head) {
+        long version = VERSION.getVolatile(state, 0);
+        int slot = (int) ((version + 1) & 1);
+        SEQ[slot].set(state, 0, seq);
+        HEAD[slot].set(state, 0, head);
+        VERSION.setVolatile(state, 0, version + 1);
+    }
+
+    /** Runs until the stream ended and the receiver recorded it all, or {@link #stop()}. */
+    public void run() {
+        while (!stopped && phase != Phase.DONE) {
+            idle.idle(doWork());
+        }
+    }
+
+    /** Asks {@link #run()} to return. Any thread. */
+    public void stop() {
+        stopped = true;
+    }
+
+    /** Whether end of stream was sent and recorded by the receiver: nothing more will be sent. */
+    public boolean isDone() {
+        return phase == Phase.DONE;
+    }
+
+    /** Messages sent (sent again after a receiver's restart count again). */
+    public long messagesSent() {
+        return messagesSent;
+    }
+
+    /**
+     * One duty cycle: control frames, then sending from the window, then taking from the queue.
+     *
+     * @return the work done; 0 if there was none
+     * @throws BridgeRefusedException if the receiver refused the link (its queue's layout differs)
+     */
+    public int doWork() {
+        int work = control.poll(controlHandler, 16);
+        if (failure != null) {
+            throw failure; // raised in the handler: Aeron's poll would have logged and dropped it
+        }
+        long now = System.nanoTime();
+        switch (phase) {
+            case WAITING -> {
+                if (now - lastHandshake >= handshakeNanos && data.isConnected()) {
+                    lastHandshake = now;
+                    offerHello(0); // "a sender started": a receiver that was joined to a previous one joins again
+                }
+            }
+            case HELLO -> {
+                if (now - lastHandshake >= handshakeNanos) {
+                    lastHandshake = now;
+                    offerHello(incarnation);
+                }
+            }
+            case STREAMING -> work += send();
+            case DONE -> {
+                return work;
+            }
+        }
+        work += takeFromQueue();
+        if (ended && window.isEmpty()) {
+            phase = Phase.DONE;
+        }
+        return work;
+    }
+
+    private int send() {
+        int sent = 0;
+        while (sent < SEND_LIMIT && window.hasUnsent()) {
+            int at = window.unsentOffset();
+            long result = data.offer(window.buffer, at, window.frameLength(at));
+            if (result > 0) {
+                window.sent(at);
+                sent++;
+                messagesSent++;
+            } else if (result == Publication.NOT_CONNECTED) {
+                phase = Phase.WAITING; // the receiver went away: a new one joins and says where to resume
+                break;
+            } else if (result == Publication.CLOSED || result == Publication.MAX_POSITION_EXCEEDED) {
+                throw new IllegalStateException("queue '" + name + "': the data publication cannot go on ("
+                        + Publication.errorString(result) + ")");
+            } else {
+                break; // back-pressured: the receiver is slower; later
+            }
+        }
+        return sent;
+    }
+
+    private int takeFromQueue() {
+        if (ended) {
+            return 0;
+        }
+        int taken = consumer.controlledRead(taker, READ_LIMIT);
+        recordTaken();
+        if (taken == 0 && consumer.isEndOfStream()) {
+            int at = window.reserve(BridgeFrames.HEADER_LENGTH);
+            if (at >= 0) {
+                BridgeFrames.header(window.buffer, at, BridgeFrames.END, 0, window.nextSeq());
+                window.commit(at, BridgeFrames.HEADER_LENGTH);
+                ended = true;
+                return 1;
+            }
+        }
+        return taken;
+    }
+
+    /** The taker's step after a message's commit: record its number with the position now published. */
+    private void recordTaken() {
+        if (unrecorded) {
+            record(window.nextSeq() - 1, consumer.position());
+            unrecorded = false;
+        }
+    }
+
+    private ControlledMessageHandler.Action take(int type, MemorySegment buffer, long offset, int length) {
+        recordTaken(); // the previous message's commit is published now
+        int frame = BridgeFrames.HEADER_LENGTH + length;
+        int at = window.reserve(frame);
+        if (at < 0) {
+            return ControlledMessageHandler.Action.ABORT; // the window is full: the queue keeps it
+        }
+        BridgeFrames.header(window.buffer, at, BridgeFrames.DATA, type, window.nextSeq());
+        MemorySegment.copy(buffer, offset, window.segment, at + BridgeFrames.HEADER_LENGTH, length);
+        window.commit(at, frame);
+        unrecorded = true;
+        // one message per commit: after a kill, the queue is at most one message past the record
+        return ControlledMessageHandler.Action.COMMIT;
+    }
+
+    private void offerHello(long forIncarnation) {
+        int length = BridgeFrames.hello(scratch, forIncarnation, linkId, window.firstSeq(), queue.maxMessageLength(),
+                queue.recordLayout());
+        data.offer(scratch, 0, length); // lost or refused: the next handshake sends it again
+    }
+
+    private void onControl(org.agrona.DirectBuffer buffer, int offset, int length, io.aeron.logbuffer.Header header) {
+        if (length < BridgeFrames.HEADER_LENGTH) {
+            return;
+        }
+        int type = BridgeFrames.type(buffer, offset);
+        long frameIncarnation = BridgeFrames.longArgument(buffer, offset);
+        switch (type) {
+            case BridgeFrames.JOIN -> {
+                if (length >= BridgeFrames.CONTROL_LENGTH && frameIncarnation != incarnation) {
+                    incarnation = frameIncarnation;
+                    phase = Phase.HELLO;
+                    lastHandshake = System.nanoTime();
+                    offerHello(incarnation);
+                } else if (phase == Phase.HELLO) {
+                    offerHello(incarnation);
+                }
+            }
+            case BridgeFrames.ACCEPT -> {
+                if (length >= BridgeFrames.CONTROL_LENGTH && frameIncarnation == incarnation && phase == Phase.HELLO) {
+                    long next = BridgeFrames.next(buffer, offset);
+                    if (next > window.nextSeq()) {
+                        failure = new IllegalStateException("queue '" + name + "': the receiver expects message " + next
+                                + " but this link has numbered only up to " + (window.nextSeq() - 1) + "; "
+                                + stateName(name) + " does not match the receiver's record (restore it, or remove the"
+                                + " receiver's " + QueueReceiver.stateName("<queue>") + " to start the link afresh)");
+                        return;
+                    }
+                    long from = window.rewind(next);
+                    LOG.log(Level.INFO, "queue ''{0}'': receiver joined, needs {1}; sending from {2}", name, next, from);
+                    phase = Phase.STREAMING;
+                }
+            }
+            case BridgeFrames.REFUSE -> {
+                if (frameIncarnation == incarnation) {
+                    String reason = BridgeFrames.text(buffer, offset, length, BridgeFrames.HEADER_LENGTH,
+                            BridgeFrames.intArgument(buffer, offset));
+                    failure = new BridgeRefusedException("queue '" + name + "': the receiving bridge refused the link: "
+                            + (reason == null ? "(no reason readable)" : reason));
+                }
+            }
+            case BridgeFrames.ACK -> {
+                if (length >= BridgeFrames.CONTROL_LENGTH) {
+                    long next = BridgeFrames.next(buffer, offset);
+                    if (next <= window.nextSeq()) {
+                        window.acknowledge(next);
+                    }
+                }
+            }
+            default -> LOG.log(Level.WARNING, "queue ''{0}'': ignored a {1} frame on the control stream", name,
+                    BridgeFrames.name(type));
+        }
+    }
+
+    /** Releases the queue's consumer role, the publication, the subscription and the driver. */
+    @Override
+    public void close() {
+        stopped = true;
+        try {
+            recordTaken();
+            media.close();
+        } finally {
+            try {
+                state.close();
+            } finally {
+                queue.close();
+            }
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "QueueSender[" + name + ", " + phase + ", next " + window.nextSeq() + "]";
+    }
+}

@@ -1,0 +1,20 @@
+package io.shmkit.net;
+
+/**
+ * What a receiving bridge records in segment {@code <queue>.net-in} beside its queue
+ * ({@code docs/network.md} §4): where the stream stands and every gap it has seen.
+ *
+ * @param linkId       the link whose numbers these are (0: none yet)
+ * @param next         the next sequence number to write; every number below it is in the queue
+ * @param pending      the number being written: equal to {@code next} only while a message is
+ *                     being written, or if the bridge was killed then (the message may be in
+ *                     the queue once; it is written again, and reported)
+ * @param lost         messages the link lost: numbers that never arrived
+ * @param gaps         how many times numbers were missing
+ * @param lastGapFrom  the first number of the last gap
+ * @param lastGapTo    the last number of the last gap
+ * @param duplicates   messages that may have been written twice (one per kill inside a write)
+ * @param ended        1 once the END frame was written: the stream is over
+ */
+public record ReceiverState(long linkId, long next, long pending, long lost, long gaps, long lastGapFrom,
+                            long lastGapTo, long duplicates, long ended) {}

@@ -1,0 +1,116 @@
+package io.shmkit.net;
+
+import io.shmkit.core.SegmentDirectory;
+import io.shmkit.msg.EndOfStreamException;
+import io.shmkit.msg.MessageQueue;
+import io.shmkit.msg.QueueConsumer;
+import io.shmkit.msg.QueueFullException;
+import io.shmkit.msg.QueueProducer;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.file.Path;
+import java.time.Duration;
+
+/**
+ * The producer and consumer JVMs of the bridge tests. Messages are 32 bytes: producer sequence
+ * number, its square, its complement and a hash of the three, so a torn or shifted one fails.
+ *
+ * <pre>
+ * produce DIR QUEUE COUNT [all]  offers; prints "FULL at SEQ" when an offer finds the queue full (the first
+ *                                time, or every time with "all"), then waits for room; while the queue's
+ *                                consumer (the sending bridge) is dead it retries, as a producer that
+ *                                knows its consumer restarts does
+ * consume DIR QUEUE           reads to end of stream; prints every anomaly and a RESULT line
+ * </pre>
+ */
+public final class NetChild {
+    static final int TYPE = 7;
+    static final int LENGTH = 32;
+
+    public static void main(String[] args) throws Exception {
+        SegmentDirectory dir = SegmentDirectory.of(Path.of(args[1]));
+        switch (args[0]) {
+            case "produce" -> produce(dir, args[2], Long.parseLong(args[3]), args.length > 4 && args[4].equals("all"));
+            case "consume" -> consume(dir, args[2]);
+            default -> throw new IllegalArgumentException(args[0]);
+        }
+    }
+
+    static long hash(long a, long b, long c) {
+        long h = a * 0x9E3779B97F4A7C15L;
+        h = (h ^ b) * 0xBF58476D1CE4E5B9L;
+        return (h ^ c) * 0x94D049BB133111EBL;
+    }
+
+    private static void produce(SegmentDirectory dir, String name, long count, boolean everyFull) throws InterruptedException {
+        try (MessageQueue queue = MessageQueue.open(dir, name); QueueProducer producer = queue.producer(); Arena arena = Arena.ofConfined()) {
+            MemorySegment m = arena.allocate(LENGTH, 8);
+            boolean full = false;
+            for (long seq = 0; seq < count; seq++) {
+                m.set(ValueLayout.JAVA_LONG, 0, seq);
+                m.set(ValueLayout.JAVA_LONG, 8, seq * seq);
+                m.set(ValueLayout.JAVA_LONG, 16, ~seq);
+                m.set(ValueLayout.JAVA_LONG, 24, hash(seq, seq * seq, ~seq));
+                if (!producer.offer(TYPE, m)) {
+                    if (!full || everyFull) {
+                        full = true;
+                        System.out.println("FULL at " + seq);
+                        System.out.flush();
+                    }
+                    for (boolean written = false; !written; ) {
+                        try {
+                            producer.put(TYPE, m, Duration.ofMinutes(5));
+                            written = true;
+                        } catch (QueueFullException consumerDead) {
+                            Thread.sleep(1);
+                        }
+                    }
+                }
+            }
+        }
+        System.out.println("PRODUCED " + count);
+    }
+
+    private static void consume(SegmentDirectory dir, String name) throws InterruptedException {
+        long expected = 0;
+        long count = 0;
+        long bad = 0;
+        long lost = 0;
+        long twice = 0;
+        try (MessageQueue queue = MessageQueue.open(dir, name); QueueConsumer consumer = queue.consumer()) {
+            for (;;) {
+                QueueConsumer.Message message = consumer.poll();
+                if (message == null) {
+                    if (consumer.isEndOfStream()) {
+                        break;
+                    }
+                    Thread.sleep(0, 100_000);
+                    continue;
+                }
+                MemorySegment m = MemorySegment.ofArray(message.payload());
+                long seq = m.get(ValueLayout.JAVA_LONG_UNALIGNED, 0);
+                if (message.type() != TYPE || message.payload().length != LENGTH
+                        || m.get(ValueLayout.JAVA_LONG_UNALIGNED, 8) != seq * seq || m.get(ValueLayout.JAVA_LONG_UNALIGNED, 16) != ~seq
+                        || m.get(ValueLayout.JAVA_LONG_UNALIGNED, 24) != hash(seq, seq * seq, ~seq)) {
+                    bad++;
+                    System.out.println("BAD message after " + (expected - 1));
+                    continue;
+                }
+                count++;
+                if (seq > expected) {
+                    System.out.println("GAP " + expected + " " + (seq - 1));
+                    lost += seq - expected;
+                } else if (seq < expected) {
+                    System.out.println("TWICE " + seq);
+                    twice++;
+                    continue;
+                }
+                expected = seq + 1;
+            }
+        } catch (EndOfStreamException e) {
+            // the same end, seen by a blocking call
+        }
+        System.out.println("RESULT count=" + count + " last=" + (expected - 1) + " lost=" + lost + " twice=" + twice + " bad=" + bad);
+    }
+}
