@@ -498,9 +498,14 @@ public final class MessageQueue implements AutoCloseable, io.shmkit.core.Attacha
         return capacity;
     }
 
-    /** The largest message accepted, in bytes. */
+    /** The largest message accepted, in bytes (for a record queue, more than its records: see {@link #recordSize()}). */
     public int maxMessageLength() {
         return maxMessage;
+    }
+
+    /** The size of every message of a record queue, in bytes; 0 for a queue of byte messages. */
+    public int recordSize() {
+        return recordSize;
     }
 
     /** Whether many producers may write at once. */

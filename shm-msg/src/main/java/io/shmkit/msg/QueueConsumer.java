@@ -88,7 +88,8 @@ public final class QueueConsumer implements AutoCloseable {
      * {@link #controlledRead controlled read} when a handler returns {@code COMMIT}; every
      * message behind it stays consumed if this process dies, none in front of it does. A process
      * that must know after a restart whether one message was consumed (a bridge that numbers
-     * messages) records this before it commits the message and compares after.
+     * messages) records it, after each commit, beside the number of the last message it took; a
+     * successor compares it with the queue's position to learn whether one more was taken.
      */
     public long position() {
         return head;

@@ -391,6 +391,21 @@ public final class QueueProducer implements AutoCloseable {
      */
     @Override
     public void close() {
+        giveBack(true);
+    }
+
+    /**
+     * Gives the producer role back, as {@link #close()} does, but without ending the stream: for a
+     * producer that another process will replace, such as a network bridge being restarted. The
+     * consumer then waits for the next producer even if none other is attached; its blocking
+     * reads do not end with {@link EndOfStreamException}. Idempotent, and a no-op after
+     * {@link #close()}.
+     */
+    public void detach() {
+        giveBack(false);
+    }
+
+    private void giveBack(boolean endStream) {
         if (closed) {
             return;
         }
@@ -404,7 +419,9 @@ public final class QueueProducer implements AutoCloseable {
             // Raised before the role is given back, so that a producer dying between the two leaves
             // a dead holder (which waiting consumers find) rather than a stream that never ends; the
             // end is seen only once no process holds a producer role.
-            queue.endStreamAt((long) LONG.getAcquire(data, queue.control + ATTACHES));
+            if (endStream) {
+                queue.endStreamAt((long) LONG.getAcquire(data, queue.control + ATTACHES));
+            }
             queue.producerRole.release();
             consumerWake.wakeAfterStore(); // a sleeping consumer learns of the end of stream now, not at its next check
         } finally {

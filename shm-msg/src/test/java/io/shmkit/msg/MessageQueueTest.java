@@ -243,6 +243,24 @@ class MessageQueueTest extends SegmentTestSupport {
     }
 
     @Test
+    void aDetachedProducerGivesItsRoleBackWithoutEndingTheStream() throws Exception {
+        try (MessageQueue queue = MessageQueue.create(dir, "detach", QueueOptions.oneProducer(4096));
+             QueueConsumer consumer = queue.consumer()) {
+            QueueProducer first = queue.producer();
+            first.offer(1, text("before"));
+            first.detach();
+            assertEquals(1, consumer.take(Duration.ofSeconds(1)).type());
+            assertFalse(consumer.isEndOfStream(), "detached, not closed: the stream goes on");
+            assertNull(consumer.take(Duration.ofMillis(50)), "a waiting read times out instead of ending");
+            try (QueueProducer successor = queue.producer()) { // the one-producer role is free again
+                successor.offer(2, text("after"));
+            }
+            assertEquals(2, consumer.take(Duration.ofSeconds(1)).type());
+            assertTrue(consumer.isEndOfStream(), "the successor's close ends it");
+        }
+    }
+
+    @Test
     void rolesAreExclusiveWhereTheySayAndNameTheHolder() {
         try (MessageQueue queue = MessageQueue.create(dir, "roles", QueueOptions.oneProducer(4096));
              QueueProducer producer = queue.producer();

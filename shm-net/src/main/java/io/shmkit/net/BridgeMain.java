@@ -3,45 +3,37 @@ package io.shmkit.net;
 import io.shmkit.core.SegmentDirectory;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.TimeUnit;
 
 /**
  * {@code shm bridge}: runs one half of a bridge until the stream ends ({@code docs/network.md}).
  *
  * <pre>
- * shm bridge send    --queue NAME [--dir DIR] [--data URI] [--control URI] [--aeron-dir DIR] [--window BYTES]
- * shm bridge receive --queue NAME [--dir DIR] [--data URI] [--control URI] [--aeron-dir DIR]
+ * shm bridge send    --queue NAME [--dir DIR] [--data URI] [--control URI] [--aeron-dir DIR] [--window BYTES] [--idle KIND]
+ * shm bridge receive --queue NAME [--dir DIR] [--data URI] [--control URI] [--aeron-dir DIR] [--idle KIND]
  * </pre>
  *
- * Exit status: 0 when the stream ended (or on SIGTERM/SIGINT), 1 when the link was refused or
- * failed, 2 for a usage error.
+ * Exit status: 0 when the stream ended, or after SIGTERM/SIGINT (the bridge stops, a sender once
+ * the receiver has recorded what it took, at most 5 s later); 1 when the link was refused or
+ * failed; 2 for a usage error.
  */
 public final class BridgeMain {
     private BridgeMain() {}
 
     static final String USAGE = """
             usage: shm bridge send|receive --queue NAME [--dir DIR] [--data URI] [--control URI]
-                                           [--aeron-dir DIR] [--window BYTES]
+                                           [--aeron-dir DIR] [--window BYTES] [--idle backoff|yield|spin]
               send      drain local queue NAME into the data channel
               receive   write what the data channel brings into local queue NAME (it must exist)
               --dir       segment directory (default /dev/shm)
               --data      data channel, to the receiving host (default aeron:udp?endpoint=localhost:40456)
               --control   control channel, to the sending host (default aeron:udp?endpoint=localhost:40457)
               --aeron-dir an external media driver's directory (default: an embedded driver)
-              --window    the sender's retransmit window in bytes (default 8388608)""";
-
-    /** Counted down once the bridge has closed: a stop signal's hook waits for it. */
-    private static final CountDownLatch CLOSED = new CountDownLatch(1);
+              --window    the sender's retransmit window in bytes (default 8388608)
+              --idle      how the bridge and its embedded driver wait for work: backoff (default; sleeps
+                          up to 1 ms when idle), yield, spin (a core each)""";
 
     public static void main(String[] args) {
-        int status;
-        try {
-            status = run(args);
-        } finally {
-            CLOSED.countDown();
-        }
-        System.exit(status);
+        System.exit(run(args));
     }
 
     static int run(String[] args) {
@@ -55,6 +47,7 @@ public final class BridgeMain {
         String controlChannel = "aeron:udp?endpoint=localhost:" + BridgeOptions.DEFAULT_CONTROL_PORT;
         String aeronDir = null;
         int window = BridgeOptions.DEFAULT_WINDOW_BYTES;
+        String idle = "backoff";
         try {
             for (int i = 1; i < args.length; i++) {
                 String value = i + 1 < args.length ? args[i + 1] : null;
@@ -68,6 +61,7 @@ public final class BridgeMain {
                     case "--control" -> controlChannel = value;
                     case "--aeron-dir" -> aeronDir = value;
                     case "--window" -> window = Integer.parseInt(value);
+                    case "--idle" -> idle = value;
                     default -> throw new IllegalArgumentException("unknown option " + args[i]);
                 }
                 i++;
@@ -82,7 +76,7 @@ public final class BridgeMain {
         }
         SegmentDirectory directory = dir == null ? SegmentDirectory.shm() : SegmentDirectory.of(Path.of(dir));
         BridgeOptions options = new BridgeOptions(dataChannel, BridgeOptions.DEFAULT_DATA_STREAM, controlChannel,
-                BridgeOptions.DEFAULT_CONTROL_STREAM, aeronDir, window, Duration.ofMillis(100));
+                BridgeOptions.DEFAULT_CONTROL_STREAM, aeronDir, window, Duration.ofMillis(100), idle);
         try {
             if (args[0].equals("send")) {
                 try (QueueSender sender = QueueSender.open(directory, queue, options)) {
@@ -105,25 +99,16 @@ public final class BridgeMain {
         }
     }
 
-    /** Runs {@code body}; a SIGTERM or SIGINT calls {@code stop} and waits for the body to return. */
+    /**
+     * Runs {@code body}; a SIGTERM or SIGINT calls {@code stop}, and the body returns in its own
+     * time (a sender first waits for the receiver to record what it took), so that the bridge
+     * closes normally and exits 0. Signal handlers, not a shutdown hook: a JVM that exits from a
+     * hook ends with 128 + the signal.
+     */
     private static void runUntilSignal(Runnable body, Runnable stop) {
-        Thread hook = new Thread(() -> {
-            stop.run();
-            try {
-                CLOSED.await(10, TimeUnit.SECONDS); // the queue's role is given back before the JVM ends
-            } catch (InterruptedException ignored) {
-                Thread.currentThread().interrupt();
-            }
-        }, "shm-bridge-stop");
-        Runtime.getRuntime().addShutdownHook(hook);
-        try {
-            body.run();
-        } finally {
-            try {
-                Runtime.getRuntime().removeShutdownHook(hook);
-            } catch (IllegalStateException shuttingDown) {
-                // the hook is running: it waits for this thread to finish closing
-            }
+        for (String name : new String[] {"TERM", "INT"}) {
+            sun.misc.Signal.handle(new sun.misc.Signal(name), signal -> stop.run());
         }
+        body.run();
     }
 }

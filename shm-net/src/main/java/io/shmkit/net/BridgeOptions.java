@@ -1,7 +1,12 @@
 package io.shmkit.net;
 
 import java.time.Duration;
+import java.util.List;
 import java.util.Objects;
+import org.agrona.concurrent.BackoffIdleStrategy;
+import org.agrona.concurrent.BusySpinIdleStrategy;
+import org.agrona.concurrent.IdleStrategy;
+import org.agrona.concurrent.YieldingIdleStrategy;
 
 /**
  * How a bridge link reaches the other host. Both ends of a link take the same two channels:
@@ -22,9 +27,17 @@ import java.util.Objects;
  * @param windowBytes     the sender's retransmit window: messages taken from the local queue
  *                        and not yet acknowledged; when it is full, the sender stops taking
  * @param handshakeEvery  how often a side repeats a handshake frame that got no answer
+ * @param idle            how the bridge's thread, and an embedded driver's, wait when there is no
+ *                        work: {@code "backoff"} (the default: spins, yields, then sleeps from 1 µs
+ *                        doubling to 1 ms, so an idle bridge costs little CPU), {@code "yield"}
+ *                        ({@code Thread.yield()}: lower latency, a busy core), {@code "spin"} (a
+ *                        busy spin: lowest latency, a core each, only with cores to spare)
  */
 public record BridgeOptions(String dataChannel, int dataStreamId, String controlChannel, int controlStreamId,
-                            String aeronDirectory, int windowBytes, Duration handshakeEvery) {
+                            String aeronDirectory, int windowBytes, Duration handshakeEvery, String idle) {
+    /** The idle strategies {@link #idle()} names. */
+    public static final List<String> IDLE_STRATEGIES = List.of("backoff", "yield", "spin");
+
     /** The data stream's port and stream id when none is given. */
     public static final int DEFAULT_DATA_PORT = 40456;
     public static final int DEFAULT_CONTROL_PORT = 40457;
@@ -46,6 +59,9 @@ public record BridgeOptions(String dataChannel, int dataStreamId, String control
         if (windowBytes < 64 << 10) {
             throw new IllegalArgumentException("a window of " + windowBytes + " bytes is below the minimum of 64 KiB");
         }
+        if (!IDLE_STRATEGIES.contains(idle)) {
+            throw new IllegalArgumentException("unknown idle strategy '" + idle + "'; known: " + IDLE_STRATEGIES);
+        }
         if (handshakeEvery.isNegative() || handshakeEvery.isZero()) {
             throw new IllegalArgumentException("handshakeEvery must be positive: " + handshakeEvery);
         }
@@ -54,7 +70,7 @@ public record BridgeOptions(String dataChannel, int dataStreamId, String control
     /** The two channels, default stream ids, an embedded driver, an 8 MiB window, handshakes every 100 ms. */
     public static BridgeOptions of(String dataChannel, String controlChannel) {
         return new BridgeOptions(dataChannel, DEFAULT_DATA_STREAM, controlChannel, DEFAULT_CONTROL_STREAM, null,
-                DEFAULT_WINDOW_BYTES, Duration.ofMillis(100));
+                DEFAULT_WINDOW_BYTES, Duration.ofMillis(100), "backoff");
     }
 
     /** UDP unicast between {@code sendingHost} and {@code receivingHost} on the default ports. */
@@ -65,11 +81,26 @@ public record BridgeOptions(String dataChannel, int dataStreamId, String control
 
     /** The same, using the external media driver whose directory is {@code directory}. */
     public BridgeOptions withAeronDirectory(String directory) {
-        return new BridgeOptions(dataChannel, dataStreamId, controlChannel, controlStreamId, directory, windowBytes, handshakeEvery);
+        return new BridgeOptions(dataChannel, dataStreamId, controlChannel, controlStreamId, directory, windowBytes, handshakeEvery, idle);
     }
 
     /** The same, with a retransmit window of {@code bytes}. */
     public BridgeOptions withWindowBytes(int bytes) {
-        return new BridgeOptions(dataChannel, dataStreamId, controlChannel, controlStreamId, aeronDirectory, bytes, handshakeEvery);
+        return new BridgeOptions(dataChannel, dataStreamId, controlChannel, controlStreamId, aeronDirectory, bytes, handshakeEvery, idle);
+    }
+
+    /** The same, waiting as {@code strategy} says (one of {@link #IDLE_STRATEGIES}). */
+    public BridgeOptions withIdle(String strategy) {
+        return new BridgeOptions(dataChannel, dataStreamId, controlChannel, controlStreamId, aeronDirectory, windowBytes, handshakeEvery,
+                strategy);
+    }
+
+    /** A fresh idle strategy of the kind {@link #idle()} names. */
+    IdleStrategy newIdleStrategy() {
+        return switch (idle) {
+            case "yield" -> new YieldingIdleStrategy();
+            case "spin" -> new BusySpinIdleStrategy();
+            default -> new BackoffIdleStrategy(100, 10, 1_000, 1_000_000);
+        };
     }
 }

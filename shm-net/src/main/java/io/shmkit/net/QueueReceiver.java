@@ -1,8 +1,9 @@
 package io.shmkit.net;
 
-import io.aeron.ExclusivePublication;
-import io.aeron.Subscription;
 import io.aeron.ControlledFragmentAssembler;
+import io.aeron.ExclusivePublication;
+import io.aeron.Image;
+import io.aeron.Subscription;
 import io.aeron.logbuffer.ControlledFragmentHandler;
 import io.aeron.logbuffer.Header;
 import io.shmkit.core.SegmentDirectory;
@@ -12,11 +13,14 @@ import io.shmkit.core.SharedStruct;
 import io.shmkit.core.StructField;
 import io.shmkit.msg.MessageQueue;
 import io.shmkit.msg.QueueProducer;
+import io.shmkit.sync.LockDescriptor;
 import io.shmkit.sync.LockOptions;
+import io.shmkit.sync.SemaphoreState;
+import io.shmkit.sync.SharedSemaphore;
 import java.lang.System.Logger.Level;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
 import org.agrona.DirectBuffer;
-import org.agrona.concurrent.BackoffIdleStrategy;
 import org.agrona.concurrent.IdleStrategy;
 import org.agrona.concurrent.UnsafeBuffer;
 
@@ -28,12 +32,15 @@ import org.agrona.concurrent.UnsafeBuffer;
  * largest message.
  *
  * <p>It records in segment {@link #stateName(String) <queue>.net-in} the next sequence number
- * it needs, so that after a restart it asks the sender for exactly that. Numbers that never
- * arrive (the sender was killed with them in its window) are reported: a WARNING log line, and
- * the counts and last range in {@link ReceiverState}. A receiver killed while writing one
- * message writes it again after its restart: that one message may be in the queue twice, and
- * is reported as such. When its queue is full it stops reading the stream; Aeron's flow control
- * then holds the sender back.
+ * it needs, so that after a restart it asks the sender for exactly that; it holds that segment's
+ * role permit, so one receiver writes into a queue at a time. Numbers the sender can no longer
+ * send (it was killed with them in its window) are reported when it says so at the handshake: a
+ * WARNING log line, and the counts and last range in {@link ReceiverState}. A receiver killed
+ * while writing one message writes it again after its restart: that one message may be in the
+ * queue twice, and is reported as such. When its queue is full it stops reading the stream;
+ * Aeron's flow control then holds the sender back. Stopped ({@link #stop()}, {@link #close()}),
+ * it gives its producer role back without ending the queue's stream: the queue's consumers wait
+ * for its successor.
  *
  * <p>Thread-safety: one thread runs it ({@link #run()} or {@link #doWork()}); {@link #stop()}
  * may be called from any thread.
@@ -52,17 +59,22 @@ public final class QueueReceiver implements AutoCloseable {
     private static final StructField.OfLong DUPLICATES = StructField.ofLong(ReceiverState.class, "duplicates");
     private static final StructField.OfLong ENDED = StructField.ofLong(ReceiverState.class, "ended");
 
+    /**
+     * JOINING: asking a sender for {@link #next}, nothing written. JOINED: a sender accepted;
+     * writing its DATA in order. ENDED: END written; answering the sender until it has seen that.
+     */
     private enum Phase { JOINING, JOINED, ENDED }
 
     private final SegmentDirectory directory;
     private final String name;
     private final SharedStruct<ReceiverState> state;
+    private final SharedSemaphore role;
     private final AeronMedia media;
     private final Subscription data;
     private final ExclusivePublication control;
     private final ControlledFragmentAssembler assembler = new ControlledFragmentAssembler(this::onData);
     private final UnsafeBuffer scratch = new UnsafeBuffer(new byte[64 << 10]);
-    private final IdleStrategy idle = new BackoffIdleStrategy(100, 10, 1_000, 1_000_000);
+    private final IdleStrategy idle;
     private final long handshakeNanos;
     private byte[] copy = new byte[4096];
 
@@ -70,40 +82,55 @@ public final class QueueReceiver implements AutoCloseable {
     private QueueProducer producer;
     private Phase phase = Phase.JOINING;
     private long incarnation = newIncarnation();
+    /** The data image of the sender that accepted this incarnation: frames of any other are ignored. */
+    private long session = Long.MIN_VALUE;
     private long next;
     private long lastHandshake;
     private boolean acceptPending;
     private long acked = -1;
     private long lastAck;
+    private long endedAt;
     private volatile boolean stopped;
-    private RuntimeException refused;
+    private RuntimeException failure;
     private long messagesWritten;
 
     private QueueReceiver(SegmentDirectory directory, String queueName, BridgeOptions options) {
         this.directory = directory;
         this.name = queueName;
         this.handshakeNanos = options.handshakeEvery().toNanos();
+        this.idle = options.newIdleStrategy();
         MessageQueue.inspect(directory, queueName); // the queue must exist before anything is made
         this.state = openState(directory, stateName(queueName));
+        SharedSemaphore taken = null;
+        AeronMedia started = null;
         try {
+            SharedSemaphore permit = SharedSemaphore.in(state, "role", 1);
+            takeRole(permit, queueName);
+            taken = permit;
+            this.role = permit;
             this.next = NEXT.getVolatile(state, 0);
             if (PENDING.get(state, 0) == next) {
                 DUPLICATES.set(state, 0, DUPLICATES.get(state, 0) + 1);
                 PENDING.set(state, 0, next - 1);
-                LOG.log(Level.WARNING, "queue ''{0}'': the previous receiver was killed while writing message {1}; it is"
+                LOG.log(Level.WARNING, "queue ''{0}'': the previous receiver was killed while writing message {1,number,#}; it is"
                         + " written again, and may be in the queue twice", queueName, next);
             }
-            if (ENDED.get(state, 0) != 0) {
-                phase = Phase.ENDED;
-            }
-            this.media = AeronMedia.start(options);
+            started = AeronMedia.start(options);
+            this.media = started;
             this.data = media.aeron.addSubscription(options.dataChannel(), options.dataStreamId());
-            this.control = media.aeron.addExclusivePublication(options.controlChannel(), options.controlStreamId());
+            this.control = media.aeron.addExclusivePublication(AeronMedia.controlChannel(options.controlChannel()),
+                    options.controlStreamId());
         } catch (RuntimeException e) {
+            if (started != null) {
+                started.close();
+            }
+            if (taken != null) {
+                taken.release();
+            }
             state.close();
             throw e;
         }
-        LOG.log(Level.INFO, "bridge receiver for queue ''{0}'': needs message {1}", queueName, next);
+        LOG.log(Level.INFO, "bridge receiver for queue ''{0}'': needs message {1,number,#}", queueName, next);
     }
 
     /**
@@ -111,6 +138,7 @@ public final class QueueReceiver implements AutoCloseable {
      * queue (checking its layout against the sender's) once the sender answers.
      *
      * @throws SegmentNotFoundException if the queue does not exist
+     * @throws IllegalStateException    if a live process receives into the queue already
      */
     public static QueueReceiver open(SegmentDirectory directory, String queueName, BridgeOptions options) {
         return new QueueReceiver(directory, queueName, options);
@@ -125,8 +153,22 @@ public final class QueueReceiver implements AutoCloseable {
         try {
             return SharedStruct.open(directory, name, ReceiverState.class);
         } catch (SegmentNotFoundException absent) {
-            return SharedStruct.create(directory, name, ReceiverState.class, new ReceiverState(0, 0, -1, 0, 0, -1, -1, 0, 0));
+            SemaphoreState unset = new SemaphoreState(0, 0, 0, 0, 0, 0, 0, 0, new long[3], new long[LockDescriptor.SLOT_COUNT]);
+            return SharedStruct.create(directory, name, ReceiverState.class, new ReceiverState(0, 0, -1, 0, 0, -1, -1, 0, 0, unset));
         }
+    }
+
+    /** Takes the one permit now, or after taking it back from a dead process; else throws naming its holder. */
+    private static void takeRole(SharedSemaphore role, String queueName) {
+        try {
+            if (role.tryAcquire() || role.reclaimDeadHolders(2, TimeUnit.SECONDS) > 0 && role.tryAcquire()) {
+                return;
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        throw new IllegalStateException("queue '" + queueName + "' already has a receiving bridge: "
+                + role.holders().stream().map(h -> "pid " + h.pid() + (h.alive() ? "" : " (dead)")).toList());
     }
 
     private static long newIncarnation() {
@@ -134,8 +176,8 @@ public final class QueueReceiver implements AutoCloseable {
     }
 
     /**
-     * Runs until the stream ended (every producer of the sending queue closed, all written here)
-     * or {@link #stop()}.
+     * Runs until the stream ended (every producer of the sending queue closed, all written here,
+     * and the sender told) or {@link #stop()}.
      *
      * @throws BridgeRefusedException if this side refused the link (layouts differ)
      */
@@ -150,9 +192,13 @@ public final class QueueReceiver implements AutoCloseable {
         stopped = true;
     }
 
-    /** Whether the END frame was written: the local queue's producer role is closed. */
+    /**
+     * Whether the stream is over here: END was written (the local queue's producer role is
+     * closed) and this receiver has lingered long enough to answer a sender that missed the
+     * acknowledgement.
+     */
     public boolean isEnded() {
-        return phase == Phase.ENDED && acked == next;
+        return phase == Phase.ENDED && System.nanoTime() - endedAt > 5 * handshakeNanos;
     }
 
     /** Messages written into the local queue by this receiver. */
@@ -162,13 +208,9 @@ public final class QueueReceiver implements AutoCloseable {
 
     /** One duty cycle; returns the work done, 0 if none. */
     public int doWork() {
-        if (refused != null) {
-            throw refused;
-        }
-        int work = phase == Phase.ENDED ? 0 : data.controlledPoll(assembler, 64);
-        if (refused != null) {
-            throw refused;
-        }
+        throwIfFailed();
+        int work = data.controlledPoll(assembler, 64);
+        throwIfFailed();
         long now = System.nanoTime();
         if (phase == Phase.JOINING && now - lastHandshake >= handshakeNanos) {
             lastHandshake = now;
@@ -178,7 +220,8 @@ public final class QueueReceiver implements AutoCloseable {
             acceptPending = false;
             work++;
         }
-        if (next != acked && (now - lastAck >= ACK_EVERY_NANOS || next - acked >= ACK_EVERY_MESSAGES || phase == Phase.ENDED)
+        if (phase != Phase.JOINING && next != acked
+                && (now - lastAck >= ACK_EVERY_NANOS || next - acked >= ACK_EVERY_MESSAGES || phase == Phase.ENDED)
                 && offerControl(BridgeFrames.ACK, next)) {
             acked = next;
             lastAck = now;
@@ -187,52 +230,74 @@ public final class QueueReceiver implements AutoCloseable {
         return work;
     }
 
+    private void throwIfFailed() {
+        if (failure != null) {
+            throw failure;
+        }
+    }
+
     private boolean offerControl(int type, long value) {
         int length = BridgeFrames.control(scratch, type, incarnation, value);
         return control.offer(scratch, 0, length) > 0;
     }
 
-    private ControlledFragmentHandler.Action onData(DirectBuffer buffer, int offset, int length, Header header) {
-        if (length < BridgeFrames.HEADER_LENGTH) {
-            return ControlledFragmentHandler.Action.CONTINUE;
-        }
-        int type = BridgeFrames.type(buffer, offset);
-        return switch (type) {
-            case BridgeFrames.DATA -> phase == Phase.JOINED ? onMessage(buffer, offset, length) : ControlledFragmentHandler.Action.CONTINUE;
-            case BridgeFrames.END -> phase == Phase.JOINED ? onEnd(buffer, offset) : ControlledFragmentHandler.Action.CONTINUE;
-            case BridgeFrames.HELLO -> onHello(buffer, offset, length);
-            default -> ControlledFragmentHandler.Action.CONTINUE;
-        };
+    /** Asks the sender again, from {@link #next}: a new incarnation, so that frames of the old session are ignored. */
+    private void rejoin() {
+        phase = Phase.JOINING;
+        incarnation = newIncarnation();
+        session = Long.MIN_VALUE;
+        acceptPending = false;
+        lastHandshake = 0;
     }
 
-    private ControlledFragmentHandler.Action onHello(DirectBuffer buffer, int offset, int length) {
+    private ControlledFragmentHandler.Action onData(DirectBuffer buffer, int offset, int length, Header header) {
+        try {
+            if (length < BridgeFrames.HEADER_LENGTH) {
+                return ControlledFragmentHandler.Action.CONTINUE;
+            }
+            long image = ((Image) header.context()).correlationId();
+            return switch (BridgeFrames.type(buffer, offset)) {
+                case BridgeFrames.HELLO -> onHello(buffer, offset, length, image);
+                case BridgeFrames.DATA -> image == session && phase == Phase.JOINED ? onMessage(buffer, offset, length)
+                        : ControlledFragmentHandler.Action.CONTINUE;
+                case BridgeFrames.END -> image == session && phase != Phase.JOINING ? onEnd(buffer, offset)
+                        : ControlledFragmentHandler.Action.CONTINUE;
+                default -> ControlledFragmentHandler.Action.CONTINUE;
+            };
+        } catch (RuntimeException e) {
+            failure = e; // Aeron's poll would log it and drop the frame
+            return ControlledFragmentHandler.Action.ABORT;
+        }
+    }
+
+    private ControlledFragmentHandler.Action onHello(DirectBuffer buffer, int offset, int length, long image) {
         long frameIncarnation = BridgeFrames.longArgument(buffer, offset);
         if (frameIncarnation == 0) {
-            if (phase == Phase.JOINED) {
-                // a sender (re)started: join it afresh; frames of the old session are ignored from here
-                phase = Phase.JOINING;
-                incarnation = newIncarnation();
-                lastHandshake = 0;
+            if (image > session && phase == Phase.JOINED) {
+                rejoin(); // a sender (re)started on a newer image: join it
             }
             return ControlledFragmentHandler.Action.CONTINUE;
         }
-        if (frameIncarnation != incarnation || phase == Phase.ENDED || length < BridgeFrames.HELLO_LAYOUT_OFFSET) {
+        if (frameIncarnation != incarnation) {
             return ControlledFragmentHandler.Action.CONTINUE;
         }
-        if (phase == Phase.JOINED) {
-            acceptPending = true; // our ACCEPT was lost: the sender asks again
+        if (phase != Phase.JOINING) {
+            acceptPending = image == session; // our ACCEPT was lost: the sender asks again
             return ControlledFragmentHandler.Action.CONTINUE;
         }
         int version = BridgeFrames.intArgument(buffer, offset);
-        long linkId = buffer.getLong(offset + BridgeFrames.HELLO_LINK_OFFSET, BridgeFrames.ORDER);
-        long firstSeq = buffer.getLong(offset + BridgeFrames.HELLO_FIRST_OFFSET, BridgeFrames.ORDER);
-        int maxMessage = buffer.getInt(offset + BridgeFrames.HELLO_MAX_MESSAGE_OFFSET, BridgeFrames.ORDER);
-        String layout = BridgeFrames.text(buffer, offset, length, BridgeFrames.HELLO_LAYOUT_OFFSET,
-                buffer.getInt(offset + BridgeFrames.HELLO_LAYOUT_LENGTH_OFFSET, BridgeFrames.ORDER));
-        if (version != BridgeFrames.VERSION || layout == null) {
+        if (version != BridgeFrames.VERSION) {
             return refuse("the sender speaks bridge protocol version " + version + ", this receiver version " + BridgeFrames.VERSION);
         }
-        String problem = openQueue(layout, maxMessage);
+        String layout = length < BridgeFrames.HELLO_LAYOUT_OFFSET ? null : BridgeFrames.text(buffer, offset, length,
+                BridgeFrames.HELLO_LAYOUT_OFFSET, buffer.getInt(offset + BridgeFrames.HELLO_LAYOUT_LENGTH_OFFSET, BridgeFrames.ORDER));
+        if (layout == null) {
+            return refuse("a malformed HELLO of " + length + " bytes");
+        }
+        long linkId = buffer.getLong(offset + BridgeFrames.HELLO_LINK_OFFSET, BridgeFrames.ORDER);
+        long firstSeq = buffer.getLong(offset + BridgeFrames.HELLO_FIRST_OFFSET, BridgeFrames.ORDER);
+        int largest = buffer.getInt(offset + BridgeFrames.HELLO_MAX_MESSAGE_OFFSET, BridgeFrames.ORDER);
+        String problem = checkQueue(layout, largest);
         if (problem != null) {
             return refuse(problem);
         }
@@ -240,21 +305,33 @@ public final class QueueReceiver implements AutoCloseable {
         if (recorded != linkId) {
             if (recorded != 0) {
                 LOG.log(Level.WARNING, "queue ''{0}'': a new link (its sender''s record was made again); numbering restarts"
-                        + " at {1}", name, firstSeq);
+                        + " at {1,number,#}", name, firstSeq);
             }
             LINK.set(state, 0, linkId);
+            ENDED.set(state, 0, 0);
             PENDING.set(state, 0, firstSeq - 1);
             NEXT.setVolatile(state, 0, firstSeq);
             next = firstSeq;
-            acked = -1;
+        } else if (firstSeq > next) {
+            gap(next, firstSeq - 1); // the sender no longer holds them: they are lost, and said so now
         }
-        phase = Phase.JOINED;
+        acked = -1;
+        session = image;
+        if (ENDED.get(state, 0) != 0) {
+            phase = Phase.ENDED; // a sender that missed our acknowledgement of END: ACCEPT tells it
+            endedAt = System.nanoTime();
+        } else {
+            if (producer == null) {
+                producer = queue.producer();
+            }
+            phase = Phase.JOINED;
+        }
         acceptPending = true;
         return ControlledFragmentHandler.Action.CONTINUE;
     }
 
     /** Opens the queue with the sender's layout (once); null if it fits, else why not. */
-    private String openQueue(String layout, int maxMessage) {
+    private String checkQueue(String layout, int largest) {
         try {
             if (queue == null) {
                 queue = MessageQueue.openWithLayout(directory, name, LockOptions.DEFAULT, layout);
@@ -264,12 +341,10 @@ public final class QueueReceiver implements AutoCloseable {
         } catch (SegmentLayoutException e) {
             return e.getMessage();
         }
-        if (maxMessage > queue.maxMessageLength()) {
+        // a record queue's messages are its records; a byte queue's, up to its largest
+        if (layout.isEmpty() && largest > queue.maxMessageLength()) {
             return "queue '" + name + "' takes messages of up to " + queue.maxMessageLength() + " bytes, the sender's up to "
-                    + maxMessage;
-        }
-        if (producer == null) {
-            producer = queue.producer();
+                    + largest;
         }
         return null;
     }
@@ -279,7 +354,7 @@ public final class QueueReceiver implements AutoCloseable {
         for (int i = 0; i < 1000 && control.offer(scratch, 0, length) <= 0; i++) {
             Thread.onSpinWait(); // best effort: the sender learns why; this side fails either way
         }
-        refused = new BridgeRefusedException("queue '" + name + "': refused the sender's link: " + reason);
+        failure = new BridgeRefusedException("queue '" + name + "': refused the sender's link: " + reason);
         return ControlledFragmentHandler.Action.BREAK;
     }
 
@@ -289,7 +364,10 @@ public final class QueueReceiver implements AutoCloseable {
             return ControlledFragmentHandler.Action.CONTINUE; // sent again after a rewind: written already
         }
         if (seq > next) {
-            gap(next, seq - 1);
+            // frames went missing in this session (Aeron made a new image after an outage): ask
+            // again from next; only the sender can say whether they are gone
+            rejoin();
+            return ControlledFragmentHandler.Action.BREAK;
         }
         int payload = length - BridgeFrames.HEADER_LENGTH;
         if (copy.length < payload) {
@@ -310,26 +388,33 @@ public final class QueueReceiver implements AutoCloseable {
     private ControlledFragmentHandler.Action onEnd(DirectBuffer buffer, int offset) {
         long seq = BridgeFrames.longArgument(buffer, offset);
         if (seq < next) {
+            acked = -1; // END sent again: the sender missed our acknowledgement
             return ControlledFragmentHandler.Action.CONTINUE;
         }
         if (seq > next) {
-            gap(next, seq - 1);
+            rejoin();
+            return ControlledFragmentHandler.Action.BREAK;
         }
         producer.close(); // the local consumers see end of stream once they have read everything
+        producer = null;
         ENDED.setVolatile(state, 0, 1);
         NEXT.setVolatile(state, 0, seq + 1);
         next = seq + 1;
         phase = Phase.ENDED;
+        endedAt = System.nanoTime();
         return ControlledFragmentHandler.Action.BREAK;
     }
 
+    /** Records lost numbers {@code from..to}; recording the same gap again (after a kill inside this) changes nothing. */
     private void gap(long from, long to) {
-        LOST.set(state, 0, LOST.get(state, 0) + (to - from + 1));
-        GAPS.set(state, 0, GAPS.get(state, 0) + 1);
-        GAP_FROM.set(state, 0, from);
-        GAP_TO.setVolatile(state, 0, to);
-        LOG.log(Level.WARNING, "queue ''{0}'': messages {1} to {2} never arrived ({3} lost): the sending bridge was killed"
-                + " with them taken from its queue and not yet delivered", name, from, to, to - from + 1);
+        if (GAP_FROM.get(state, 0) != from || GAP_TO.get(state, 0) != to) {
+            GAP_FROM.set(state, 0, from);
+            GAP_TO.set(state, 0, to);
+            LOST.set(state, 0, LOST.get(state, 0) + (to - from + 1));
+            GAPS.setVolatile(state, 0, GAPS.get(state, 0) + 1);
+        }
+        LOG.log(Level.WARNING, "queue ''{0}'': messages {1,number,#} to {2,number,#} never arrived ({3,number,#} lost): the sending bridge lost them"
+                + " (it was stopped or killed with them taken from its queue and not yet delivered)", name, from, to, to - from + 1);
         PENDING.set(state, 0, to);
         NEXT.setVolatile(state, 0, to + 1);
         next = to + 1;
@@ -340,7 +425,10 @@ public final class QueueReceiver implements AutoCloseable {
         return state.get();
     }
 
-    /** Closes the local producer (the local consumers then see end of stream), the streams and the driver. */
+    /**
+     * Gives the local producer role back without ending the queue's stream (unless END was
+     * written), then closes the streams, the driver and the receiver's role.
+     */
     @Override
     public void close() {
         stopped = true;
@@ -348,11 +436,18 @@ public final class QueueReceiver implements AutoCloseable {
             media.close();
         } finally {
             try {
+                if (producer != null) {
+                    producer.detach(); // a restarted receiver goes on with the same stream
+                }
                 if (queue != null) {
                     queue.close();
                 }
             } finally {
-                state.close();
+                try {
+                    role.release();
+                } finally {
+                    state.close();
+                }
             }
         }
     }

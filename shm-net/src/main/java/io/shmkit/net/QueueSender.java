@@ -1,9 +1,11 @@
 package io.shmkit.net;
 
 import io.aeron.ExclusivePublication;
+import io.aeron.Image;
 import io.aeron.Publication;
 import io.aeron.Subscription;
 import io.aeron.logbuffer.FragmentHandler;
+import io.aeron.logbuffer.Header;
 import io.shmkit.core.SegmentDirectory;
 import io.shmkit.core.SegmentNotFoundException;
 import io.shmkit.core.SharedStruct;
@@ -15,7 +17,7 @@ import io.shmkit.sync.LockOptions;
 import java.lang.System.Logger.Level;
 import java.lang.foreign.MemorySegment;
 import java.util.concurrent.ThreadLocalRandom;
-import org.agrona.concurrent.BackoffIdleStrategy;
+import org.agrona.DirectBuffer;
 import org.agrona.concurrent.IdleStrategy;
 import org.agrona.concurrent.UnsafeBuffer;
 
@@ -26,11 +28,13 @@ import org.agrona.concurrent.UnsafeBuffer;
  * receiver has recorded everything, the sender sends end of stream and {@link #run()} returns.
  *
  * <p>Guarantees ({@code docs/network.md} §4): messages arrive in order and at most once; while
- * both bridges live, none is lost. A receiver that restarts gets again, from this sender's
- * retransmit window, everything it had not recorded. A sender killed loses the messages it had
- * taken from the queue and not yet seen recorded; its successor numbers on after them, so the
- * receiver reports exactly those numbers as a gap. When the window is full (the receiver is
- * slow, or its queue is full) the sender stops taking messages, and the local queue fills.
+ * both bridges live, none is lost (frames lost with an Aeron image are sent again, from the
+ * retransmit window, when acknowledgements stop moving or the receiver asks). A receiver that
+ * restarts gets again everything it had not recorded. A sender stopped with {@link #stop()}
+ * first waits for the receiver to record what it took; a sender killed loses the messages it
+ * had taken from the queue and not seen recorded, and its successor tells the receiver, which
+ * reports exactly those numbers. When the window is full (the receiver is slow, or its queue is
+ * full) the sender stops taking messages, and the local queue fills.
  *
  * <p>Thread-safety: one thread runs it ({@link #run()} or {@link #doWork()}); {@link #stop()}
  * may be called from any thread.
@@ -39,18 +43,25 @@ public final class QueueSender implements AutoCloseable {
     private static final System.Logger LOG = System.getLogger(QueueSender.class.getName());
     private static final int READ_LIMIT = 256;
     private static final int SEND_LIMIT = 256;
+    /** How long {@link #run()} waits, after {@link #stop()}, for the receiver to record the window. */
+    private static final long DRAIN_NANOS = 5_000_000_000L;
     private static final StructField.OfLong VERSION = StructField.ofLong(SenderState.class, "version");
+    private static final StructField.OfLong END_SEQ = StructField.ofLong(SenderState.class, "endSeq");
     private static final StructField.OfLong[] SEQ = {StructField.ofLong(SenderState.class, "seq0"), StructField.ofLong(SenderState.class, "seq1")};
     private static final StructField.OfLong[] HEAD = {StructField.ofLong(SenderState.class, "head0"), StructField.ofLong(SenderState.class, "head1")};
 
+    /**
+     * WAITING: no receiver; announcing HELLO 0. HELLO: a receiver asked (JOIN); waiting for its
+     * ACCEPT. STREAMING: sending from the window. DONE: END recorded by the receiver.
+     */
     private enum Phase { WAITING, HELLO, STREAMING, DONE }
 
     private final String name;
-    private final BridgeOptions options;
     private final MessageQueue queue;
     private final QueueConsumer consumer;
     private final SharedStruct<SenderState> state;
     private final long linkId;
+    private final int largest;
     private final AeronMedia media;
     private final ExclusivePublication data;
     private final Subscription control;
@@ -58,56 +69,72 @@ public final class QueueSender implements AutoCloseable {
     private final UnsafeBuffer scratch = new UnsafeBuffer(new byte[64 << 10]);
     private final FragmentHandler controlHandler = this::onControl;
     private final ControlledMessageHandler taker = this::take;
-    private final IdleStrategy idle = new BackoffIdleStrategy(100, 10, 1_000, 1_000_000);
+    private final IdleStrategy idle;
     private final long handshakeNanos;
 
     private Phase phase = Phase.WAITING;
     private long incarnation;
+    /** The control image of the receiver that joined: JOINs from older images are stale. */
+    private long session = Long.MIN_VALUE;
     private long lastHandshake;
+    private long lastProgress;
+    private long progressMark = -1;
     private boolean ended;
+    private long recordedHead;
     private boolean unrecorded;
     private volatile boolean stopped;
+    private long stoppedAt;
     private long messagesSent;
     /** Why the link cannot go on, found while handling a control frame. */
     private RuntimeException failure;
 
     private QueueSender(SegmentDirectory directory, String queueName, BridgeOptions options) {
         this.name = queueName;
-        this.options = options;
         this.handshakeNanos = options.handshakeEvery().toNanos();
+        this.idle = options.newIdleStrategy();
         String layout = MessageQueue.inspect(directory, queueName).recordLayout();
         this.queue = MessageQueue.openWithLayout(directory, queueName, LockOptions.DEFAULT, layout);
+        SharedStruct<SenderState> opened = null;
         AeronMedia started = null;
         try {
             this.consumer = queue.consumer();
-            this.state = openState(directory, stateName(queueName), consumer.position());
+            this.largest = layout.isEmpty() ? queue.maxMessageLength() : queue.recordSize();
+            opened = openState(directory, stateName(queueName), consumer.position());
+            this.state = opened;
             this.linkId = state.get().linkId();
-            long next = resumePoint();
+            long endSeq = END_SEQ.getVolatile(state, 0);
+            long next = endSeq >= 0 ? endSeq : resumePoint();
             record(next - 1, consumer.position());
             this.window = new SenderWindow(options.windowBytes() & ~7, next);
+            if (endSeq >= 0) {
+                appendEnd(); // the stream ended under a previous sender: send END again, take nothing
+            }
             started = AeronMedia.start(options);
             this.media = started;
             this.data = media.aeron.addExclusivePublication(options.dataChannel(), options.dataStreamId());
-            this.control = media.aeron.addSubscription(options.controlChannel(), options.controlStreamId());
-            int needed = BridgeFrames.HEADER_LENGTH + queue.maxMessageLength();
+            this.control = media.aeron.addSubscription(AeronMedia.controlChannel(options.controlChannel()), options.controlStreamId());
+            int needed = BridgeFrames.HEADER_LENGTH + largest;
             if (needed > data.maxMessageLength()) {
-                throw new IllegalArgumentException("queue '" + queueName + "' takes messages of up to " + queue.maxMessageLength()
+                throw new IllegalArgumentException("queue '" + queueName + "' takes messages of up to " + largest
                         + " bytes, but the data channel carries at most " + (data.maxMessageLength() - BridgeFrames.HEADER_LENGTH)
                         + ": raise its term-length (" + options.dataChannel() + ")");
             }
             if (2L * (needed + 16) > window.capacity()) {
                 throw new IllegalArgumentException("a window of " + options.windowBytes() + " bytes cannot hold two messages of "
-                        + queue.maxMessageLength() + " bytes (queue '" + queueName + "')");
+                        + largest + " bytes (queue '" + queueName + "')");
             }
         } catch (RuntimeException e) {
             if (started != null) {
                 started.close();
             }
+            if (opened != null) {
+                opened.close();
+            }
             queue.close();
             throw e;
         }
-        LOG.log(Level.INFO, "bridge sender for queue ''{0}'': link {1}, numbering from {2}", queueName,
-                Long.toHexString(linkId), window.nextSeq());
+        LOG.log(Level.INFO, "bridge sender for queue ''{0}'': link {1}, numbering from {2,number,#}{3}", queueName,
+                Long.toHexString(linkId), window.firstSeq(), ended ? " (the stream has ended: END only)" : "");
     }
 
     /**
@@ -131,7 +158,7 @@ public final class QueueSender implements AutoCloseable {
             return SharedStruct.open(directory, name, SenderState.class);
         } catch (SegmentNotFoundException absent) {
             long linkId = ThreadLocalRandom.current().nextLong() | 1; // never 0: the receiver's "none yet"
-            return SharedStruct.create(directory, name, SenderState.class, new SenderState(linkId, 0, -1, head, -1, head));
+            return SharedStruct.create(directory, name, SenderState.class, new SenderState(linkId, 0, -1, head, -1, head, -1));
         }
     }
 
@@ -146,13 +173,13 @@ public final class QueueSender implements AutoCloseable {
             return seq + 1;
         }
         if (now > head) {
-            // the previous sender took one more message and was killed before recording it: the
-            // message is gone with its window, and its number must not be reused
-            LOG.log(Level.WARNING, "queue ''{0}'': the previous sender was killed after taking message {1} and before"
-                    + " recording it; the receiver will report it lost", name, seq + 1);
+            // the previous sender committed one more message, or ring padding, and was killed before
+            // recording it: a message would be gone with its window, so its number is not reused
+            LOG.log(Level.WARNING, "queue ''{0}'': the previous sender was killed after taking one more message ({1,number,#}) or"
+                    + " padding, before recording it; number {1,number,#} is skipped, and the receiver reports it lost", name, seq + 1);
             return seq + 2;
         }
-        LOG.log(Level.WARNING, "queue ''{0}'' is behind what {1} recorded (it was made again?): numbering on from {2}",
+        LOG.log(Level.WARNING, "queue ''{0}'' is behind what {1} recorded (it was made again?): numbering on from {2,number,#}",
                 name, stateName(name), seq + 1);
         return seq + 1;
     }
@@ -163,16 +190,33 @@ public final class QueueSender implements AutoCloseable {
         SEQ[slot].set(state, 0, seq);
         HEAD[slot].set(state, 0, head);
         VERSION.setVolatile(state, 0, version + 1);
+        recordedHead = head;
     }
 
-    /** Runs until the stream ended and the receiver recorded it all, or {@link #stop()}. */
+    /**
+     * Runs until the stream ended and the receiver recorded it all, or after {@link #stop()},
+     * once the receiver has recorded every message taken (or 5 s passed: what is left is lost,
+     * logged here and reported by the receiver when the next sender joins it).
+     */
     public void run() {
-        while (!stopped && phase != Phase.DONE) {
+        while (phase != Phase.DONE) {
+            if (stopped) {
+                if (stoppedAt == 0) {
+                    stoppedAt = System.nanoTime();
+                }
+                if (window.isEmpty() || System.nanoTime() - stoppedAt > DRAIN_NANOS) {
+                    if (!window.isEmpty()) {
+                        LOG.log(Level.WARNING, "queue ''{0}'': stopped with messages {1,number,#} to {2,number,#} taken and not recorded by the"
+                                + " receiver: they are lost", name, window.firstSeq(), window.nextSeq() - 1);
+                    }
+                    return;
+                }
+            }
             idle.idle(doWork());
         }
     }
 
-    /** Asks {@link #run()} to return. Any thread. */
+    /** Asks {@link #run()} to stop taking messages and return once the receiver has recorded those taken. Any thread. */
     public void stop() {
         stopped = true;
     }
@@ -212,16 +256,41 @@ public final class QueueSender implements AutoCloseable {
                     offerHello(incarnation);
                 }
             }
-            case STREAMING -> work += send();
+            case STREAMING -> {
+                work += send();
+                retransmitIfStalled(now);
+            }
             case DONE -> {
                 return work;
             }
         }
-        work += takeFromQueue();
+        if (!stopped) {
+            work += takeFromQueue();
+        }
         if (ended && window.isEmpty()) {
             phase = Phase.DONE;
         }
         return work;
+    }
+
+    /**
+     * Frames lost with an Aeron image (an outage longer than its liveness timeout) are never
+     * retransmitted by Aeron; when everything has been sent and acknowledgements have not moved
+     * for three handshake periods, send the window again from its first unacknowledged frame
+     * (the receiver drops what it has).
+     */
+    private void retransmitIfStalled(long now) {
+        if (window.isEmpty() || window.hasUnsent()) {
+            lastProgress = now;
+            return;
+        }
+        if (window.firstSeq() != progressMark) {
+            progressMark = window.firstSeq();
+            lastProgress = now;
+        } else if (now - lastProgress > 3 * handshakeNanos) {
+            window.rewind(window.firstSeq());
+            lastProgress = now;
+        }
     }
 
     private int send() {
@@ -252,16 +321,26 @@ public final class QueueSender implements AutoCloseable {
         }
         int taken = consumer.controlledRead(taker, READ_LIMIT);
         recordTaken();
-        if (taken == 0 && consumer.isEndOfStream()) {
-            int at = window.reserve(BridgeFrames.HEADER_LENGTH);
-            if (at >= 0) {
-                BridgeFrames.header(window.buffer, at, BridgeFrames.END, 0, window.nextSeq());
-                window.commit(at, BridgeFrames.HEADER_LENGTH);
-                ended = true;
-                return 1;
-            }
+        if (consumer.position() != recordedHead) {
+            record(window.nextSeq() - 1, consumer.position()); // the read passed padding only
+        }
+        if (taken == 0 && consumer.isEndOfStream() && appendEnd()) {
+            END_SEQ.setVolatile(state, 0, window.nextSeq() - 1);
+            return 1;
         }
         return taken;
+    }
+
+    /** Adds END, numbered as the next message would be; false if the window has no room yet. */
+    private boolean appendEnd() {
+        int at = window.reserve(BridgeFrames.HEADER_LENGTH);
+        if (at < 0) {
+            return false;
+        }
+        BridgeFrames.header(window.buffer, at, BridgeFrames.END, 0, window.nextSeq());
+        window.commit(at, BridgeFrames.HEADER_LENGTH);
+        ended = true;
+        return true;
     }
 
     /** The taker's step after a message's commit: record its number with the position now published. */
@@ -288,45 +367,50 @@ public final class QueueSender implements AutoCloseable {
     }
 
     private void offerHello(long forIncarnation) {
-        int length = BridgeFrames.hello(scratch, forIncarnation, linkId, window.firstSeq(), queue.maxMessageLength(),
-                queue.recordLayout());
+        int length = BridgeFrames.hello(scratch, forIncarnation, linkId, window.firstSeq(), largest, queue.recordLayout());
         data.offer(scratch, 0, length); // lost or refused: the next handshake sends it again
     }
 
-    private void onControl(org.agrona.DirectBuffer buffer, int offset, int length, io.aeron.logbuffer.Header header) {
-        if (length < BridgeFrames.HEADER_LENGTH) {
+    private void onControl(DirectBuffer buffer, int offset, int length, Header header) {
+        if (length < BridgeFrames.CONTROL_LENGTH && BridgeFrames.type(buffer, offset) != BridgeFrames.REFUSE) {
             return;
         }
-        int type = BridgeFrames.type(buffer, offset);
+        long image = ((Image) header.context()).correlationId();
         long frameIncarnation = BridgeFrames.longArgument(buffer, offset);
-        switch (type) {
+        boolean current = frameIncarnation == incarnation && image == session;
+        switch (BridgeFrames.type(buffer, offset)) {
             case BridgeFrames.JOIN -> {
-                if (length >= BridgeFrames.CONTROL_LENGTH && frameIncarnation != incarnation) {
+                if (image < session) {
+                    return; // a JOIN left over from a receiver that has since been replaced
+                }
+                if (!current) {
                     incarnation = frameIncarnation;
+                    session = image;
                     phase = Phase.HELLO;
+                }
+                if (phase == Phase.HELLO || phase == Phase.DONE) {
                     lastHandshake = System.nanoTime();
-                    offerHello(incarnation);
-                } else if (phase == Phase.HELLO) {
                     offerHello(incarnation);
                 }
             }
             case BridgeFrames.ACCEPT -> {
-                if (length >= BridgeFrames.CONTROL_LENGTH && frameIncarnation == incarnation && phase == Phase.HELLO) {
+                if (current && phase == Phase.HELLO) {
                     long next = BridgeFrames.next(buffer, offset);
                     if (next > window.nextSeq()) {
                         failure = new IllegalStateException("queue '" + name + "': the receiver expects message " + next
                                 + " but this link has numbered only up to " + (window.nextSeq() - 1) + "; "
                                 + stateName(name) + " does not match the receiver's record (restore it, or remove the"
-                                + " receiver's " + QueueReceiver.stateName("<queue>") + " to start the link afresh)");
+                                + " receiver's " + QueueReceiver.stateName(name) + " to start the link afresh)");
                         return;
                     }
                     long from = window.rewind(next);
-                    LOG.log(Level.INFO, "queue ''{0}'': receiver joined, needs {1}; sending from {2}", name, next, from);
+                    LOG.log(Level.INFO, "queue ''{0}'': receiver joined, needs {1,number,#}; sending from {2,number,#}", name, next, from);
                     phase = Phase.STREAMING;
+                    lastProgress = System.nanoTime();
                 }
             }
             case BridgeFrames.REFUSE -> {
-                if (frameIncarnation == incarnation) {
+                if (current) {
                     String reason = BridgeFrames.text(buffer, offset, length, BridgeFrames.HEADER_LENGTH,
                             BridgeFrames.intArgument(buffer, offset));
                     failure = new BridgeRefusedException("queue '" + name + "': the receiving bridge refused the link: "
@@ -334,15 +418,13 @@ public final class QueueSender implements AutoCloseable {
                 }
             }
             case BridgeFrames.ACK -> {
-                if (length >= BridgeFrames.CONTROL_LENGTH) {
-                    long next = BridgeFrames.next(buffer, offset);
-                    if (next <= window.nextSeq()) {
-                        window.acknowledge(next);
-                    }
+                long next = BridgeFrames.next(buffer, offset);
+                if (current && phase == Phase.STREAMING && next <= window.nextSeq()) {
+                    window.acknowledge(next);
                 }
             }
-            default -> LOG.log(Level.WARNING, "queue ''{0}'': ignored a {1} frame on the control stream", name,
-                    BridgeFrames.name(type));
+            default -> LOG.log(Level.DEBUG, "queue ''{0}'': ignored a {1} frame on the control stream", name,
+                    BridgeFrames.name(BridgeFrames.type(buffer, offset)));
         }
     }
 

@@ -1,5 +1,7 @@
 package io.shmkit.net;
 
+import io.shmkit.sync.SemaphoreState;
+
 /**
  * What a receiving bridge records in segment {@code <queue>.net-in} beside its queue
  * ({@code docs/network.md} §4): where the stream stands and every gap it has seen.
@@ -9,12 +11,13 @@ package io.shmkit.net;
  * @param pending      the number being written: equal to {@code next} only while a message is
  *                     being written, or if the bridge was killed then (the message may be in
  *                     the queue once; it is written again, and reported)
- * @param lost         messages the link lost: numbers that never arrived
- * @param gaps         how many times numbers were missing
- * @param lastGapFrom  the first number of the last gap
- * @param lastGapTo    the last number of the last gap
+ * @param lost         messages the link lost: numbers the sender could no longer send
+ * @param gaps         how many times numbers were lost
+ * @param lastGapFrom  the first number of the last gap (-1: none)
+ * @param lastGapTo    the last number of the last gap (-1: none)
  * @param duplicates   messages that may have been written twice (one per kill inside a write)
  * @param ended        1 once the END frame was written: the stream is over
+ * @param role         one permit, held by the receiving bridge: one receiver per queue at a time
  */
 public record ReceiverState(long linkId, long next, long pending, long lost, long gaps, long lastGapFrom,
-                            long lastGapTo, long duplicates, long ended) {}
+                            long lastGapTo, long duplicates, long ended, SemaphoreState role) {}

@@ -2,12 +2,12 @@ package io.shmkit.net;
 
 /**
  * What a sending bridge records in segment {@code <queue>.net-out} beside its queue, so that a
- * bridge restarted after a kill numbers on without reusing a number or hiding a loss
+ * bridge restarted after a stop or a kill numbers on without reusing a number or hiding a loss
  * ({@code docs/network.md} §4). Two slots and a version: the slot {@code version & 1} holds the
  * last sequence number taken from the queue and recorded, with the queue's consumer position
  * just after it; the other slot is written first, then the version, so that a kill between the
- * two leaves the previous pair whole. The sender takes one message per commit, so the queue's
- * position can be at most one message past the recorded pair.
+ * two leaves the previous pair whole. The sender takes one message per commit and records after
+ * each, so the queue's position can be at most one message past the recorded pair.
  *
  * @param linkId  random, chosen when the segment is made: the receiver sees a new link when it changes
  * @param version which slot is current
@@ -15,5 +15,7 @@ package io.shmkit.net;
  * @param head0   slot 0: the queue's consumer position after it
  * @param seq1    slot 1: the same
  * @param head1   slot 1: the same
+ * @param endSeq  the number END took once the stream ended (-1 until then): a restarted sender
+ *                sends END again and takes nothing more
  */
-public record SenderState(long linkId, long version, long seq0, long head0, long seq1, long head1) {}
+public record SenderState(long linkId, long version, long seq0, long head0, long seq1, long head1, long endSeq) {}

@@ -43,6 +43,20 @@ class BridgeTest {
             child.kill();
             child.join(Duration.ofSeconds(30));
         }
+        // a killed bridge cannot delete its embedded driver's directory
+        try (var entries = java.nio.file.Files.list(Path.of("/dev/shm"))) {
+            for (Path dir : entries.toList()) {
+                for (JvmProcess child : children) {
+                    if (dir.getFileName().toString().startsWith("shmkit-aeron-" + child.pid() + "-")) {
+                        try (var files = java.nio.file.Files.walk(dir)) {
+                            for (Path f : files.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                                java.nio.file.Files.deleteIfExists(f);
+                            }
+                        }
+                    }
+                }
+            }
+        }
         hosts.close();
     }
 
@@ -141,33 +155,11 @@ class BridgeTest {
         }
     }
 
-    @Test
-    void aStalledConsumerOnBFillsTheQueueOnAAndNothingIsLostWhenItResumes() throws Exception {
-        long count = 200_000;
-        createQueues(hosts.a(), hosts.b(), "slow", 64 << 10, 64 << 10);
-        JvmProcess receiver = bridge("receive", hosts.dirB, "slow");
-        JvmProcess sender = bridge("send", hosts.dirA, "slow", "--window", "65536");
-        JvmProcess producer = start(NetChild.class, "produce", hosts.dirA.toString(), "slow", Long.toString(count), "all");
+    /** Queue B (64 KiB, 64-byte records) holds exactly this many: it is full when its depth is its capacity. */
+    static final long SMALL = 64 << 10;
 
-        // no consumer on B yet: B fills first, then the stream, the sender's window, and A, whose producer then finds it full
-        long capacity = 64 << 10;
-        long record = 48; // 16-byte header + 32-byte message; a full ring may keep up to two records free at its wrap
-        Children.await("queue B to fill", LONG, () -> MessageQueue.inspect(hosts.b(), "slow").depthBytes() > capacity - 2 * record,
-                receiver, sender, producer);
-        long inB = receiverState(hosts.b(), "slow").next();
-        Children.await("queue A to fill after B, its producer finding it full", LONG,
-                () -> MessageQueue.inspect(hosts.a(), "slow").depthBytes() > capacity - 2 * record && lastFull(producer) > inB,
-                receiver, sender, producer);
-        assertFalse(producer.output().contains("PRODUCED"), "the producer waits for room");
-        assertEquals(inB, receiverState(hosts.b(), "slow").next(), "nothing more was written into the full queue B");
-        assertEquals(0, receiverState(hosts.b(), "slow").lost());
-
-        JvmProcess consumer = start(NetChild.class, "consume", hosts.dirB.toString(), "slow");
-        producer.joinChecked(LONG);
-        consumer.joinChecked(LONG);
-        long[] r = result(consumer);
-        assertEquals(count, r[0], consumer.output());
-        assertEquals(0, r[2] + r[3] + r[4], consumer.output());
+    private static boolean full(SegmentDirectory dir, String queue) {
+        return MessageQueue.inspect(dir, queue).depthBytes() == SMALL;
     }
 
     private static long lastFull(JvmProcess producer) {
@@ -179,23 +171,71 @@ class BridgeTest {
         return last;
     }
 
-    @Test
-    void aReceivingBridgeKilledMidStreamAndRestartedLosesNothingAndReportsWhatItMayHaveWrittenTwice() throws Exception {
-        long count = 400_000;
-        createQueues(hosts.a(), hosts.b(), "kill", 1 << 20, 1 << 20);
-        JvmProcess receiver = bridge("receive", hosts.dirB, "kill");
-        JvmProcess sender = bridge("send", hosts.dirA, "kill");
-        JvmProcess consumer = start(NetChild.class, "consume", hosts.dirB.toString(), "kill");
-        JvmProcess producer = start(NetChild.class, "produce", hosts.dirA.toString(), "kill", Long.toString(count));
+    /** The sender's last recorded sequence number: every message up to it was taken from queue A. */
+    private static long senderTook(SegmentDirectory a, String queue) {
+        try (SharedStruct<SenderState> s = SharedStruct.open(a, QueueSender.stateName(queue), SenderState.class)) {
+            SenderState state = s.get();
+            return (state.version() & 1) == 0 ? state.seq0() : state.seq1();
+        }
+    }
 
-        Children.await("the receiver to record 50,000 messages", LONG,
-                () -> receiverStateExists(hosts.b(), "kill") && receiverState(hosts.b(), "kill").next() >= 50_000, receiver, sender);
+    /**
+     * Starts a link with no consumer on B, and waits until B is full (so the receiver's record stands
+     * still) and the sender has taken at least {@code beyond} messages more than B holds.
+     */
+    private JvmProcess[] stalledLink(String queue, long count, long beyond) throws Exception {
+        createQueues(hosts.a(), hosts.b(), queue, SMALL, SMALL);
+        JvmProcess receiver = bridge("receive", hosts.dirB, queue);
+        JvmProcess sender = bridge("send", hosts.dirA, queue, "--window", "262144");
+        JvmProcess producer = start(NetChild.class, "produce", hosts.dirA.toString(), queue, Long.toString(count), "all");
+        Children.await("queue B full and the sender " + beyond + " messages ahead of it", LONG,
+                () -> hosts.a().exists(QueueSender.stateName(queue)) && receiverStateExists(hosts.b(), queue) && full(hosts.b(), queue)
+                        && senderTook(hosts.a(), queue) >= receiverState(hosts.b(), queue).next() + beyond,
+                receiver, sender, producer);
+        return new JvmProcess[] {receiver, sender, producer};
+    }
+
+    @Test
+    void aStalledConsumerOnBFillsTheWindowThenQueueAAndNothingIsLostWhenItResumes() throws Exception {
+        long count = 200_000;
+        JvmProcess[] link = stalledLink("slow", count, 1);
+        JvmProcess producer = link[2];
+        // B full, the window holding what B has no room for, and then A full: its producer waits for room
+        Children.await("queue A to fill behind the window", LONG, () -> full(hosts.a(), "slow"), link);
+        long inB = receiverState(hosts.b(), "slow").next();
+        long taken = senderTook(hosts.a(), "slow");
+        assertEquals(SMALL / 64, inB, "B holds exactly its 1024 records and nothing more was written");
+        assertTrue(taken > inB, "the window holds messages B had no room for: took " + taken + ", B has " + inB);
+        Children.await("the producer to find A full after all that", LONG, () -> lastFull(producer) > taken, link);
+        assertFalse(producer.output().contains("PRODUCED"), "the producer waits for room");
+        assertEquals(0, receiverState(hosts.b(), "slow").lost());
+
+        JvmProcess consumer = start(NetChild.class, "consume", hosts.dirB.toString(), "slow");
+        producer.joinChecked(LONG);
+        consumer.joinChecked(LONG);
+        long[] r = result(consumer);
+        assertEquals(count, r[0], consumer.output());
+        assertEquals(0, r[2] + r[3] + r[4], consumer.output());
+    }
+
+    @Test
+    void aReceivingBridgeKilledAndRestartedGetsTheWindowAgainAndLosesNothing() throws Exception {
+        long count = 100_000;
+        JvmProcess[] link = stalledLink("kill", count, 500);
+        JvmProcess receiver = link[0];
+        JvmProcess sender = link[1];
+        JvmProcess producer = link[2];
         receiver.kill();
         assertTrue(receiver.join(Duration.ofSeconds(30)));
         long recordedAtKill = receiverState(hosts.b(), "kill").next();
-        assertTrue(recordedAtKill < count, "killed mid-stream: " + recordedAtKill);
+        long takenAtKill = senderTook(hosts.a(), "kill");
+        assertTrue(takenAtKill >= recordedAtKill + 500, "messages in flight at the kill");
 
         JvmProcess restarted = bridge("receive", hosts.dirB, "kill");
+        // the sender sends its window again from exactly the number the receiver recorded
+        Children.await("the restarted receiver to join", LONG,
+                () -> sender.output().contains("needs " + recordedAtKill + "; sending from " + recordedAtKill), sender, restarted);
+        JvmProcess consumer = start(NetChild.class, "consume", hosts.dirB.toString(), "kill");
         producer.joinChecked(LONG);
         consumer.joinChecked(LONG);
         restarted.joinChecked(Duration.ofSeconds(60));
@@ -207,39 +247,28 @@ class BridgeTest {
         assertEquals(0, r[2], "nothing lost while the sender lived:\n" + consumer.output());
         assertEquals(0, state.lost(), "and none reported lost");
         assertEquals(0, r[4]);
-        // a kill inside one write may leave that message in B twice: only then, and reported
-        assertTrue(r[3] <= state.duplicates() && state.duplicates() <= 1, "twice " + r[3] + ", reported " + state.duplicates());
-        assertEquals(count + r[3], r[0]);
-    }
-
-    /** The sender's last recorded sequence number: every message up to it was taken from queue A. */
-    private static long senderTook(SegmentDirectory a, String queue) {
-        try (SharedStruct<SenderState> s = SharedStruct.open(a, QueueSender.stateName(queue), SenderState.class)) {
-            SenderState state = s.get();
-            return (state.version() & 1) == 0 ? state.seq0() : state.seq1();
-        }
+        // B was full at the kill, so no write was under way: nothing is written twice
+        assertEquals(0, r[3], consumer.output());
+        assertEquals(0, state.duplicates());
+        assertEquals(count, r[0]);
     }
 
     @Test
     void aSendingBridgeKilledWithMessagesInItsWindowLosesExactlyThoseAndTheGapIsReported() throws Exception {
         long count = 100_000;
-        createQueues(hosts.a(), hosts.b(), "lossy", 64 << 10, 64 << 10);
-        JvmProcess receiver = bridge("receive", hosts.dirB, "lossy");
-        JvmProcess sender = bridge("send", hosts.dirA, "lossy");
-        JvmProcess producer = start(NetChild.class, "produce", hosts.dirA.toString(), "lossy", Long.toString(count));
-
-        // no consumer on B yet: B fills, and the sender's window holds messages B has not recorded
-        Children.await("the sender to hold 500 messages the receiver has not recorded", LONG,
-                () -> hosts.a().exists(QueueSender.stateName("lossy")) && receiverStateExists(hosts.b(), "lossy")
-                        && senderTook(hosts.a(), "lossy") >= receiverState(hosts.b(), "lossy").next() + 500,
-                receiver, sender, producer);
+        JvmProcess[] link = stalledLink("lossy", count, 500);
+        JvmProcess receiver = link[0];
+        JvmProcess sender = link[1];
+        JvmProcess producer = link[2];
         sender.kill();
         assertTrue(sender.join(Duration.ofSeconds(30)));
-        long firstLost = receiverState(hosts.b(), "lossy").next(); // B is full and the sender dead: both records are still
+        long firstLost = receiverState(hosts.b(), "lossy").next(); // B is full: the receiver's record stands still
         long lastTaken = senderTook(hosts.a(), "lossy");
         assertTrue(lastTaken >= firstLost + 500);
 
         JvmProcess restarted = bridge("send", hosts.dirA, "lossy");
+        // the successor tells the receiver at the handshake which numbers it no longer holds
+        Children.await("the gap to be reported", LONG, () -> receiverState(hosts.b(), "lossy").gaps() == 1, receiver, restarted);
         JvmProcess consumer = start(NetChild.class, "consume", hosts.dirB.toString(), "lossy");
         producer.joinChecked(LONG);
         consumer.joinChecked(LONG);
@@ -258,5 +287,38 @@ class BridgeTest {
         assertEquals(count, r[0] + r[2], consumer.output());
         assertEquals(0, r[3] + r[4], consumer.output());
         assertTrue(receiver.output().contains("never arrived"), receiver.output());
+    }
+
+    @Test
+    void bridgesStoppedWithSigtermLoseNothingAndDoNotEndQueueBsStream() throws Exception {
+        long count = 300_000;
+        createQueues(hosts.a(), hosts.b(), "stops", 1 << 20, 1 << 20);
+        JvmProcess receiver = bridge("receive", hosts.dirB, "stops");
+        JvmProcess sender = bridge("send", hosts.dirA, "stops");
+        JvmProcess consumer = start(NetChild.class, "consume", hosts.dirB.toString(), "stops");
+        JvmProcess producer = start(NetChild.class, "produce", hosts.dirA.toString(), "stops", Long.toString(count));
+
+        Children.await("50,000 messages recorded", LONG,
+                () -> receiverStateExists(hosts.b(), "stops") && receiverState(hosts.b(), "stops").next() >= 50_000, receiver, sender);
+        receiver.terminate();
+        assertTrue(receiver.join(Duration.ofSeconds(30)));
+        assertEquals(0, receiver.exitCode(), receiver.output());
+        assertFalse(MessageQueue.inspect(hosts.b(), "stops").endOfStream(), "a stopped receiver does not end B's stream");
+        JvmProcess receiver2 = bridge("receive", hosts.dirB, "stops");
+
+        Children.await("150,000 messages recorded", LONG, () -> receiverState(hosts.b(), "stops").next() >= 150_000, receiver2, sender);
+        sender.terminate();
+        assertTrue(sender.join(Duration.ofSeconds(30)));
+        assertEquals(0, sender.exitCode(), sender.output());
+        JvmProcess sender2 = bridge("send", hosts.dirA, "stops");
+
+        producer.joinChecked(LONG);
+        consumer.joinChecked(LONG);
+        sender2.joinChecked(Duration.ofSeconds(60));
+        receiver2.joinChecked(Duration.ofSeconds(60));
+        long[] r = result(consumer);
+        assertEquals(List.of(count, count - 1, 0L, 0L, 0L), List.of(r[0], r[1], r[2], r[3], r[4]), consumer.output());
+        ReceiverState state = receiverState(hosts.b(), "stops");
+        assertEquals(0, state.lost() + state.duplicates(), state.toString());
     }
 }

@@ -13,8 +13,10 @@ import java.nio.file.Path;
 import java.time.Duration;
 
 /**
- * The producer and consumer JVMs of the bridge tests. Messages are 32 bytes: producer sequence
- * number, its square, its complement and a hash of the three, so a torn or shifted one fails.
+ * The producer and consumer JVMs of the bridge tests. Messages are 48 bytes (64-byte records, so
+ * that a full 64 KiB queue holds exactly 1024 and is full when its depth is its capacity):
+ * producer sequence number, four words derived from it, and a hash of the five, so a torn or
+ * shifted one fails.
  *
  * <pre>
  * produce DIR QUEUE COUNT [all]  offers; prints "FULL at SEQ" when an offer finds the queue full (the first
@@ -26,7 +28,7 @@ import java.time.Duration;
  */
 public final class NetChild {
     static final int TYPE = 7;
-    static final int LENGTH = 32;
+    static final int LENGTH = 48;
 
     public static void main(String[] args) throws Exception {
         SegmentDirectory dir = SegmentDirectory.of(Path.of(args[1]));
@@ -37,10 +39,22 @@ public final class NetChild {
         }
     }
 
-    static long hash(long a, long b, long c) {
-        long h = a * 0x9E3779B97F4A7C15L;
-        h = (h ^ b) * 0xBF58476D1CE4E5B9L;
-        return (h ^ c) * 0x94D049BB133111EBL;
+    static long word(long seq, int i) {
+        return switch (i) {
+            case 0 -> seq;
+            case 1 -> seq * seq;
+            case 2 -> ~seq;
+            case 3 -> seq * 3 + 1;
+            default -> seq ^ 0x5555_5555_5555_5555L;
+        };
+    }
+
+    static long hash(long seq) {
+        long h = 0;
+        for (int i = 0; i < 5; i++) {
+            h = (h ^ word(seq, i)) * 0x9E3779B97F4A7C15L;
+        }
+        return h;
     }
 
     private static void produce(SegmentDirectory dir, String name, long count, boolean everyFull) throws InterruptedException {
@@ -48,10 +62,10 @@ public final class NetChild {
             MemorySegment m = arena.allocate(LENGTH, 8);
             boolean full = false;
             for (long seq = 0; seq < count; seq++) {
-                m.set(ValueLayout.JAVA_LONG, 0, seq);
-                m.set(ValueLayout.JAVA_LONG, 8, seq * seq);
-                m.set(ValueLayout.JAVA_LONG, 16, ~seq);
-                m.set(ValueLayout.JAVA_LONG, 24, hash(seq, seq * seq, ~seq));
+                for (int i = 0; i < 5; i++) {
+                    m.set(ValueLayout.JAVA_LONG, 8L * i, word(seq, i));
+                }
+                m.set(ValueLayout.JAVA_LONG, 40, hash(seq));
                 if (!producer.offer(TYPE, m)) {
                     if (!full || everyFull) {
                         full = true;
@@ -90,9 +104,12 @@ public final class NetChild {
                 }
                 MemorySegment m = MemorySegment.ofArray(message.payload());
                 long seq = m.get(ValueLayout.JAVA_LONG_UNALIGNED, 0);
-                if (message.type() != TYPE || message.payload().length != LENGTH
-                        || m.get(ValueLayout.JAVA_LONG_UNALIGNED, 8) != seq * seq || m.get(ValueLayout.JAVA_LONG_UNALIGNED, 16) != ~seq
-                        || m.get(ValueLayout.JAVA_LONG_UNALIGNED, 24) != hash(seq, seq * seq, ~seq)) {
+                boolean intact = message.type() == TYPE && message.payload().length == LENGTH
+                        && m.get(ValueLayout.JAVA_LONG_UNALIGNED, 40) == hash(seq);
+                for (int i = 1; i < 5 && intact; i++) {
+                    intact = m.get(ValueLayout.JAVA_LONG_UNALIGNED, 8L * i) == word(seq, i);
+                }
+                if (!intact) {
                     bad++;
                     System.out.println("BAD message after " + (expected - 1));
                     continue;

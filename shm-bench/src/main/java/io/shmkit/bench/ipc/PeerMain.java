@@ -16,6 +16,7 @@ import java.nio.file.Path;
  *   mix     &lt;guard&gt; &lt;name&gt;                95% reads, 5% writes of a shared pair
  *   turns   &lt;lock kind&gt; &lt;name&gt;            take every other turn at a lock (LockTurns)
  *   wake    &lt;strategy&gt; &lt;queue&gt; &lt;results&gt;  wait for messages as a strategy says (WakeConsumer)
+ *   net     &lt;role&gt; ...                       the far side of the network benchmark (NetPeers)
  * </pre>
  *
  * It prints {@code READY [info]} on stdout when the benchmark may begin and stops at the end
@@ -89,6 +90,7 @@ public final class PeerMain {
             case "mix" -> ReadMostlyPair.mix(transport, args[2]);
             case "turns" -> LockTurns.peer(transport, args[2]);
             case "wake" -> WakeConsumer.consume(transport, args[2], args[3]);
+            case "net" -> NetPeers.run(args);
             default -> throw new IllegalArgumentException("unknown role " + role);
         }
         STDOUT.flush();
