@@ -274,6 +274,7 @@ public final class ShmBench {
                 .withContention(Files.exists(contention) ? contention : null)
                 .withAllocation(Files.exists(allocation) ? allocation : null)
                 .withWake(Files.exists(wake) ? wake : null)
+                .withNet(dir.resolve("net.md"))
                 .write(out, ran != null ? ran.replaceAll("^`|`$", "").replace("\\|", "|").replaceAll(" \\(report rewritten by: .*\\)$", "").strip()
                         + " (report rewritten by: " + command + ")"
                         : command + " (report of an earlier run)", machine != null ? machine : Machine.describe());

@@ -31,7 +31,7 @@ import org.agrona.concurrent.UnsafeBuffer;
  * (checked at connect: a difference refuses the link, naming the field) and room for its
  * largest message.
  *
- * <p>It records in segment {@link #stateName(String) <queue>.net-in} the next sequence number
+ * <p>It records in segment {@link #stateName(String) &lt;queue&gt;.net-in} the next sequence number
  * it needs, so that after a restart it asks the sender for exactly that; it holds that segment's
  * role permit, so one receiver writes into a queue at a time. Numbers the sender can no longer
  * send (it was killed with them in its window) are reported when it says so at the handshake: a

@@ -44,7 +44,8 @@ import org.agrona.concurrent.UnsafeBuffer;
  * shmkit queue, for 32-byte and 4 KiB messages.
  *
  * <pre>
- * java -cp shm-bench/target/benchmarks.jar io.shmkit.bench.net.NetHarness [--rounds 5] [--idle yield] [--out bench-results/net]
+ * java --add-opens=java.base/jdk.internal.misc=ALL-UNNAMED -cp shm-bench/target/benchmarks.jar io.shmkit.bench.net.NetHarness
+ *      [--rounds 5] [--idle yield|spin|backoff] [--out bench-results/net] [--smoke]
  * </pre>
  *
  * <p>This JVM is the application on host A: it sends a message and waits for its echo from an
@@ -73,6 +74,12 @@ public final class NetHarness {
     static final long WARMUP_NANOS = 2_000_000_000L;
     static final long MEASURE_NANOS = 3_000_000_000L;
 
+    /** How long each phase runs: the real run's, or a smoke run's (proves it all works, measures nothing). */
+    record Phases(long warmupNanos, long measureNanos, int streamSmall, int streamLarge) {
+        static final Phases REAL = new Phases(WARMUP_NANOS, MEASURE_NANOS, 300_000, 30_000);
+        static final Phases SMOKE = new Phases(100_000_000L, 200_000_000L, 2_000, 200);
+    }
+
     private NetHarness() {}
 
     /** One transport, one size, one round. */
@@ -81,6 +88,7 @@ public final class NetHarness {
 
     public static void main(String[] args) throws Exception {
         int rounds = 5;
+        Phases phases = Phases.REAL;
         String idle = "yield";
         Path out = Path.of("bench-results", "net");
         for (int i = 0; i < args.length; i++) {
@@ -88,6 +96,10 @@ public final class NetHarness {
                 case "--rounds" -> rounds = Integer.parseInt(args[++i]);
                 case "--idle" -> idle = args[++i];
                 case "--out" -> out = Path.of(args[++i]);
+                case "--smoke" -> {
+                    phases = Phases.SMOKE;
+                    rounds = 1;
+                }
                 default -> throw new IllegalArgumentException("unknown option " + args[i]);
             }
         }
@@ -100,29 +112,30 @@ public final class NetHarness {
             }
             for (String transport : order) {
                 for (int size : SIZES) {
-                    Result r = measure(transport, size, round, idle);
+                    Result r = measure(transport, size, round, idle, phases);
                     System.out.printf(Locale.ROOT, "net round %d/%d %-6s %5d B: p50 %8.1f µs  p99 %8.1f µs  %10.0f msg/s%n",
                             round, rounds, transport, size, r.p50() / 1e3, r.p99() / 1e3, r.messagesPerSecond());
                     results.add(r);
                 }
             }
         }
-        String command = "java -cp shm-bench/target/benchmarks.jar io.shmkit.bench.net.NetHarness " + String.join(" ", args);
+        String command = "java --add-opens=java.base/jdk.internal.misc=ALL-UNNAMED -cp shm-bench/target/benchmarks.jar"
+                + " io.shmkit.bench.net.NetHarness " + String.join(" ", args);
         Files.writeString(out.resolve("net.md"), report(results, rounds, idle, command));
         Files.writeString(out.resolve("net.tsv"), tsv(results));
         System.out.println("report: " + out.resolve("net.md"));
     }
 
-    static Result measure(String transport, int size, int round, String idle) throws Exception {
+    static Result measure(String transport, int size, int round, String idle, Phases phases) throws Exception {
         try (Link link = Link.open(transport, size, idle)) {
             long[] samples = new long[4_000_000];
             int n = 0;
             long seq = 0;
-            long warmEnd = System.nanoTime() + WARMUP_NANOS;
+            long warmEnd = System.nanoTime() + phases.warmupNanos();
             while (System.nanoTime() < warmEnd) {
                 link.roundTrip(seq++);
             }
-            long end = System.nanoTime() + MEASURE_NANOS;
+            long end = System.nanoTime() + phases.measureNanos();
             for (long now = System.nanoTime(); now < end && n < samples.length; ) {
                 link.roundTrip(seq++);
                 long after = System.nanoTime();
@@ -131,7 +144,7 @@ public final class NetHarness {
             }
             long[] sorted = Arrays.copyOf(samples, n);
             Arrays.sort(sorted);
-            double rate = link.stream(seq, size <= 64 ? 300_000 : 30_000);
+            double rate = link.stream(seq, size <= 64 ? phases.streamSmall() : phases.streamLarge());
             return new Result(transport, size, round, sorted[n / 2], sorted[(int) (n * 0.9)], sorted[(int) (n * 0.99)], n, rate);
         }
     }

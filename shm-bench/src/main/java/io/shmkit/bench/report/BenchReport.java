@@ -41,6 +41,7 @@ public final class BenchReport {
     private Path contentionJson;
     private Path allocationJson;
     private Path wakeJson;
+    private Path netMarkdown;
 
     private BenchReport(List<BenchResult> results, Map<String, Object> first) {
         this.results = results;
@@ -74,6 +75,15 @@ public final class BenchReport {
     /** Adds the wake harness's results ({@code wake.json}) where the file exists. */
     public BenchReport withWake(Path json) {
         this.wakeJson = json != null && Files.isRegularFile(json) ? json : null;
+        return this;
+    }
+
+    /**
+     * Adds the network harness's section ({@code net.md}, written by {@code NetHarness}, which runs
+     * on its own) where the file exists: it is included as it stands, with its own targets.
+     */
+    public BenchReport withNet(Path markdown) {
+        this.netMarkdown = markdown != null && Files.isRegularFile(markdown) ? markdown : null;
         return this;
     }
 
@@ -157,6 +167,13 @@ public final class BenchReport {
         contention(md);
         wake(md);
         PoolReport.section(results, md);
+        if (netMarkdown != null) {
+            try {
+                md.append(Files.readString(netMarkdown).replaceFirst("^### ", "## ")).append('\n');
+            } catch (IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+        }
         for (String cls : classes()) {
             if (!cls.equals("HandoffBenchmark") && !MESSAGING_CLASSES.contains(cls) && !cls.equals(KERNEL_WAIT_CLASS)
                     && !PoolReport.CLASSES.contains(cls)) {
