@@ -2,6 +2,7 @@ package io.shmkit.net;
 
 import io.aeron.Aeron;
 import io.aeron.ChannelUri;
+import io.aeron.CommonContext;
 import io.aeron.driver.MediaDriver;
 import io.aeron.driver.ThreadingMode;
 import java.io.IOException;
@@ -25,7 +26,10 @@ import java.util.regex.Pattern;
 final class AeronMedia implements AutoCloseable {
     private static final System.Logger LOG = System.getLogger(AeronMedia.class.getName());
     private static final String PREFIX = "shmkit-aeron-";
-    private static final Pattern NAME = Pattern.compile(Pattern.quote(PREFIX) + "(\\d+)-[0-9a-f]+");
+    /** shmkit-aeron-NAMESPACE-PID-RANDOM: a pid means something only in its pid namespace. */
+    private static final Pattern NAME = Pattern.compile(Pattern.quote(PREFIX) + "(\\d+)-(\\d+)-[0-9a-f]+");
+    /** A driver whose heartbeat is older than this is not running (Aeron's default driver timeout is 10 s). */
+    private static final long DRIVER_TIMEOUT_MS = 10_000;
     /** Control frames are tens of bytes: terms of 64 KiB (Aeron's smallest) unless the URI says otherwise. */
     private static final String CONTROL_TERM_LENGTH = "64k";
 
@@ -42,8 +46,11 @@ final class AeronMedia implements AutoCloseable {
             return new AeronMedia(null, Aeron.connect(new Aeron.Context().aeronDirectoryName(options.aeronDirectory())));
         }
         Path base = Files.isDirectory(Path.of("/dev/shm")) ? Path.of("/dev/shm") : Path.of(System.getProperty("java.io.tmpdir"));
-        sweepDeadDrivers(base);
-        String directory = base.resolve(PREFIX + ProcessHandle.current().pid() + "-"
+        String namespace = pidNamespace();
+        if (!namespace.equals("0")) {
+            sweepDeadDrivers(base, namespace);
+        }
+        String directory = base.resolve(PREFIX + namespace + "-" + ProcessHandle.current().pid() + "-"
                 + Long.toHexString(ThreadLocalRandom.current().nextLong() >>> 1)).toString();
         // one driver thread for its three agents, idling as the bridge does (by default backing
         // off to 1 ms sleeps: a bridge shares its host with the producers and consumers it serves)
@@ -71,25 +78,38 @@ final class AeronMedia implements AutoCloseable {
         return parsed.toString();
     }
 
+    /** This process's pid namespace inode, "0" if it cannot be read (then nothing is swept). */
+    private static String pidNamespace() {
+        try {
+            Matcher m = Pattern.compile("pid:\\[(\\d+)]").matcher(Files.readSymbolicLink(Path.of("/proc/self/ns/pid")).toString());
+            return m.matches() ? m.group(1) : "0";
+        } catch (IOException | UnsupportedOperationException | SecurityException e) {
+            return "0";
+        }
+    }
+
     /**
      * Deletes the directories of embedded drivers whose process is gone (a bridge killed cannot
-     * delete its own): only directories, not links, named as this class names them, owned by this
-     * user, whose pid names no live process.
+     * delete its own): only directories, not links, named as this class names them, in this pid
+     * namespace (another's pids cannot be checked here), owned by this user, whose pid names no
+     * live process, and whose driver's heartbeat has stopped; when in doubt, it stays.
      */
-    private static void sweepDeadDrivers(Path base) {
+    private static void sweepDeadDrivers(Path base, String namespace) {
         try (var entries = Files.list(base)) {
             for (Path dir : entries.toList()) {
                 Matcher m = NAME.matcher(dir.getFileName().toString());
-                if (!m.matches() || !Files.isDirectory(dir, LinkOption.NOFOLLOW_LINKS) || !isMine(dir)) {
+                if (!m.matches() || !m.group(1).equals(namespace) || !Files.isDirectory(dir, LinkOption.NOFOLLOW_LINKS)
+                        || !isMine(dir)) {
                     continue;
                 }
                 long pid;
                 try {
-                    pid = Long.parseLong(m.group(1));
+                    pid = Long.parseLong(m.group(2));
                 } catch (NumberFormatException e) {
                     continue;
                 }
-                if (ProcessHandle.of(pid).isEmpty()) {
+                if (ProcessHandle.of(pid).isEmpty()
+                        && !new CommonContext().aeronDirectoryName(dir.toString()).isDriverActive(DRIVER_TIMEOUT_MS, line -> { })) {
                     deleteTree(dir);
                     LOG.log(System.Logger.Level.INFO, "deleted the media driver directory of dead process {0,number,#}: {1}", pid, dir);
                 }

@@ -256,7 +256,14 @@ public final class QueueReceiver implements AutoCloseable {
                 return ControlledFragmentHandler.Action.CONTINUE;
             }
             long image = ((Image) header.context()).correlationId();
-            return switch (BridgeFrames.type(buffer, offset)) {
+            int type = BridgeFrames.type(buffer, offset);
+            if ((type == BridgeFrames.DATA || type == BridgeFrames.END) && image > session && phase != Phase.JOINING) {
+                // the sender's frames come on a newer image (Aeron made one after an outage longer than
+                // its image timeout): the old session is gone; join again, and the sender rewinds
+                rejoin();
+                return ControlledFragmentHandler.Action.BREAK;
+            }
+            return switch (type) {
                 case BridgeFrames.HELLO -> onHello(buffer, offset, length, image);
                 case BridgeFrames.DATA -> image == session && phase == Phase.JOINED ? onMessage(buffer, offset, length)
                         : ControlledFragmentHandler.Action.CONTINUE;
@@ -273,8 +280,11 @@ public final class QueueReceiver implements AutoCloseable {
     private ControlledFragmentHandler.Action onHello(DirectBuffer buffer, int offset, int length, long image) {
         long frameIncarnation = BridgeFrames.longArgument(buffer, offset);
         if (frameIncarnation == 0) {
-            if (image > session && phase == Phase.JOINED) {
-                rejoin(); // a sender (re)started on a newer image: join it
+            // HELLO 0 after our accepted HELLO, on that image or a newer one: the sender lost the
+            // session (it restarted, or found the publication not connected after an outage or a
+            // pause): join it again. An older image's is a leftover.
+            if (image >= session && phase != Phase.JOINING) {
+                rejoin();
             }
             return ControlledFragmentHandler.Action.CONTINUE;
         }
@@ -309,6 +319,8 @@ public final class QueueReceiver implements AutoCloseable {
             }
             LINK.set(state, 0, linkId);
             ENDED.set(state, 0, 0);
+            GAP_FROM.set(state, 0, -1);
+            GAP_TO.set(state, 0, -1);
             PENDING.set(state, 0, firstSeq - 1);
             NEXT.setVolatile(state, 0, firstSeq);
             next = firstSeq;

@@ -377,7 +377,12 @@ public final class QueueSender implements AutoCloseable {
         }
         long image = ((Image) header.context()).correlationId();
         long frameIncarnation = BridgeFrames.longArgument(buffer, offset);
-        boolean current = frameIncarnation == incarnation && image == session;
+        // the incarnation names the receiver; after an outage longer than Aeron's image timeout its
+        // frames come on a newer control image, which then becomes the session's
+        boolean current = frameIncarnation == incarnation && image >= session;
+        if (current) {
+            session = image;
+        }
         switch (BridgeFrames.type(buffer, offset)) {
             case BridgeFrames.JOIN -> {
                 if (image < session) {

@@ -47,7 +47,7 @@ class BridgeTest {
         try (var entries = java.nio.file.Files.list(Path.of("/dev/shm"))) {
             for (Path dir : entries.toList()) {
                 for (JvmProcess child : children) {
-                    if (dir.getFileName().toString().startsWith("shmkit-aeron-" + child.pid() + "-")) {
+                    if (dir.getFileName().toString().matches("shmkit-aeron-\\d+-" + child.pid() + "-[0-9a-f]+")) {
                         try (var files = java.nio.file.Files.walk(dir)) {
                             for (Path f : files.sorted(java.util.Comparator.reverseOrder()).toList()) {
                                 java.nio.file.Files.deleteIfExists(f);
@@ -179,11 +179,18 @@ class BridgeTest {
         }
     }
 
+    /** The three processes of a stalled link. */
+    record Stalled(JvmProcess receiver, JvmProcess sender, JvmProcess producer) {
+        JvmProcess[] all() {
+            return new JvmProcess[] {receiver, sender, producer};
+        }
+    }
+
     /**
      * Starts a link with no consumer on B, and waits until B is full (so the receiver's record stands
      * still) and the sender has taken at least {@code beyond} messages more than B holds.
      */
-    private JvmProcess[] stalledLink(String queue, long count, long beyond) throws Exception {
+    private Stalled stalledLink(String queue, long count, long beyond) throws Exception {
         createQueues(hosts.a(), hosts.b(), queue, SMALL, SMALL);
         JvmProcess receiver = bridge("receive", hosts.dirB, queue);
         JvmProcess sender = bridge("send", hosts.dirA, queue, "--window", "262144");
@@ -192,21 +199,21 @@ class BridgeTest {
                 () -> hosts.a().exists(QueueSender.stateName(queue)) && receiverStateExists(hosts.b(), queue) && full(hosts.b(), queue)
                         && senderTook(hosts.a(), queue) >= receiverState(hosts.b(), queue).next() + beyond,
                 receiver, sender, producer);
-        return new JvmProcess[] {receiver, sender, producer};
+        return new Stalled(receiver, sender, producer);
     }
 
     @Test
     void aStalledConsumerOnBFillsTheWindowThenQueueAAndNothingIsLostWhenItResumes() throws Exception {
         long count = 200_000;
-        JvmProcess[] link = stalledLink("slow", count, 1);
-        JvmProcess producer = link[2];
+        Stalled link = stalledLink("slow", count, 1);
+        JvmProcess producer = link.producer();
         // B full, the window holding what B has no room for, and then A full: its producer waits for room
-        Children.await("queue A to fill behind the window", LONG, () -> full(hosts.a(), "slow"), link);
+        Children.await("queue A to fill behind the window", LONG, () -> full(hosts.a(), "slow"), link.all());
         long inB = receiverState(hosts.b(), "slow").next();
         long taken = senderTook(hosts.a(), "slow");
         assertEquals(SMALL / 64, inB, "B holds exactly its 1024 records and nothing more was written");
         assertTrue(taken > inB, "the window holds messages B had no room for: took " + taken + ", B has " + inB);
-        Children.await("the producer to find A full after all that", LONG, () -> lastFull(producer) > taken, link);
+        Children.await("the producer to find A full after all that", LONG, () -> lastFull(producer) > taken, link.all());
         assertFalse(producer.output().contains("PRODUCED"), "the producer waits for room");
         assertEquals(0, receiverState(hosts.b(), "slow").lost());
 
@@ -221,10 +228,10 @@ class BridgeTest {
     @Test
     void aReceivingBridgeKilledAndRestartedGetsTheWindowAgainAndLosesNothing() throws Exception {
         long count = 100_000;
-        JvmProcess[] link = stalledLink("kill", count, 500);
-        JvmProcess receiver = link[0];
-        JvmProcess sender = link[1];
-        JvmProcess producer = link[2];
+        Stalled link = stalledLink("kill", count, 500);
+        JvmProcess receiver = link.receiver();
+        JvmProcess sender = link.sender();
+        JvmProcess producer = link.producer();
         receiver.kill();
         assertTrue(receiver.join(Duration.ofSeconds(30)));
         long recordedAtKill = receiverState(hosts.b(), "kill").next();
@@ -256,10 +263,10 @@ class BridgeTest {
     @Test
     void aSendingBridgeKilledWithMessagesInItsWindowLosesExactlyThoseAndTheGapIsReported() throws Exception {
         long count = 100_000;
-        JvmProcess[] link = stalledLink("lossy", count, 500);
-        JvmProcess receiver = link[0];
-        JvmProcess sender = link[1];
-        JvmProcess producer = link[2];
+        Stalled link = stalledLink("lossy", count, 500);
+        JvmProcess receiver = link.receiver();
+        JvmProcess sender = link.sender();
+        JvmProcess producer = link.producer();
         sender.kill();
         assertTrue(sender.join(Duration.ofSeconds(30)));
         long firstLost = receiverState(hosts.b(), "lossy").next(); // B is full: the receiver's record stands still
