@@ -242,7 +242,8 @@ public final class QueueReceiver implements AutoCloseable {
     }
 
     /** Asks the sender again, from {@link #next}: a new incarnation, so that frames of the old session are ignored. */
-    private void rejoin() {
+    private void rejoin(String why) {
+        LOG.log(Level.INFO, "queue ''{0}'': joins the sender again at {1,number,#}: {2}", name, next, why);
         phase = Phase.JOINING;
         incarnation = newIncarnation();
         session = Long.MIN_VALUE;
@@ -260,7 +261,7 @@ public final class QueueReceiver implements AutoCloseable {
             if ((type == BridgeFrames.DATA || type == BridgeFrames.END) && image > session && phase != Phase.JOINING) {
                 // the sender's frames come on a newer image (Aeron made one after an outage longer than
                 // its image timeout): the old session is gone; join again, and the sender rewinds
-                rejoin();
+                rejoin("its frames come on a new image");
                 return ControlledFragmentHandler.Action.BREAK;
             }
             return switch (type) {
@@ -284,7 +285,7 @@ public final class QueueReceiver implements AutoCloseable {
             // session (it restarted, or found the publication not connected after an outage or a
             // pause): join it again. An older image's is a leftover.
             if (image >= session && phase != Phase.JOINING) {
-                rejoin();
+                rejoin("it announced a new session");
             }
             return ControlledFragmentHandler.Action.CONTINUE;
         }
@@ -378,7 +379,7 @@ public final class QueueReceiver implements AutoCloseable {
         if (seq > next) {
             // frames went missing in this session (Aeron made a new image after an outage): ask
             // again from next; only the sender can say whether they are gone
-            rejoin();
+            rejoin("message " + seq + " came before " + next);
             return ControlledFragmentHandler.Action.BREAK;
         }
         int payload = length - BridgeFrames.HEADER_LENGTH;
@@ -404,7 +405,7 @@ public final class QueueReceiver implements AutoCloseable {
             return ControlledFragmentHandler.Action.CONTINUE;
         }
         if (seq > next) {
-            rejoin();
+            rejoin("END " + seq + " came before " + next);
             return ControlledFragmentHandler.Action.BREAK;
         }
         producer.close(); // the local consumers see end of stream once they have read everything

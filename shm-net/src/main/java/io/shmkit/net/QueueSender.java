@@ -304,6 +304,7 @@ public final class QueueSender implements AutoCloseable {
                 messagesSent++;
             } else if (result == Publication.NOT_CONNECTED) {
                 phase = Phase.WAITING; // the receiver went away: a new one joins and says where to resume
+                LOG.log(Level.INFO, "queue ''{0}'': the receiver is unreachable; waiting for it to join again", name);
                 break;
             } else if (result == Publication.CLOSED || result == Publication.MAX_POSITION_EXCEEDED) {
                 throw new IllegalStateException("queue '" + name + "': the data publication cannot go on ("

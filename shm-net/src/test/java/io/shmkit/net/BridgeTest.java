@@ -297,6 +297,35 @@ class BridgeTest {
     }
 
     @Test
+    void anOutageLongerThanAeronsTimeoutsLosesNothingAndTheLinkRecovers() throws Exception {
+        createQueues(hosts.a(), hosts.b(), "outage", 1 << 20, 1 << 20);
+        Path drop = hosts.dirB.resolve("drop");
+        Path more = hosts.dirA.resolve("more");
+        JvmProcess receiver = start(LossyReceiver.class, hosts.dirB.toString(), "outage", hosts.data, hosts.control, drop.toString());
+        JvmProcess sender = bridge("send", hosts.dirA, "outage");
+        JvmProcess consumer = start(NetChild.class, "consume", hosts.dirB.toString(), "outage");
+        JvmProcess producer = start(NetChild.class, "produce", hosts.dirA.toString(), "outage", "20000", "first", "10000", more.toString());
+
+        Children.await("the first 10,000 recorded", LONG,
+                () -> receiverStateExists(hosts.b(), "outage") && receiverState(hosts.b(), "outage").next() >= 10_000, receiver, sender);
+        java.nio.file.Files.createFile(drop); // B hears nothing from now on
+        java.nio.file.Files.createFile(more); // and A sends the next 10,000 into the outage
+        Children.await("the sender to find the receiver unreachable", LONG,
+                () -> sender.output().contains("the receiver is unreachable"), receiver, sender);
+        assertEquals(10_000, receiverState(hosts.b(), "outage").next(), "nothing crossed during the outage");
+        java.nio.file.Files.delete(drop);
+
+        producer.joinChecked(LONG);
+        consumer.joinChecked(LONG);
+        sender.joinChecked(Duration.ofSeconds(60));
+        receiver.joinChecked(Duration.ofSeconds(60));
+        long[] r = result(consumer);
+        assertEquals(List.of(20_000L, 19_999L, 0L, 0L, 0L), List.of(r[0], r[1], r[2], r[3], r[4]), consumer.output());
+        assertTrue(receiver.output().contains("joins the sender again"), "the outage broke the session:\n" + receiver.output());
+        assertEquals(0, receiverState(hosts.b(), "outage").lost());
+    }
+
+    @Test
     void bridgesStoppedWithSigtermLoseNothingAndDoNotEndQueueBsStream() throws Exception {
         long count = 300_000;
         createQueues(hosts.a(), hosts.b(), "stops", 1 << 20, 1 << 20);

@@ -19,6 +19,7 @@ import java.time.Duration;
  * shifted one fails.
  *
  * <pre>
+ * produce DIR QUEUE COUNT [first N FILE]  the same, but after the first N messages waits until FILE exists
  * produce DIR QUEUE COUNT [all]  offers; prints "FULL at SEQ" when an offer finds the queue full (the first
  *                                time, or every time with "all"), then waits for room; while the queue's
  *                                consumer (the sending bridge) is dead it retries, as a producer that
@@ -33,7 +34,9 @@ public final class NetChild {
     public static void main(String[] args) throws Exception {
         SegmentDirectory dir = SegmentDirectory.of(Path.of(args[1]));
         switch (args[0]) {
-            case "produce" -> produce(dir, args[2], Long.parseLong(args[3]), args.length > 4 && args[4].equals("all"));
+            case "produce" -> produce(dir, args[2], Long.parseLong(args[3]), args.length > 4 && args[4].equals("all"),
+                    args.length > 6 && args[4].equals("first") ? Long.parseLong(args[5]) : -1,
+                    args.length > 6 ? Path.of(args[6]) : null);
             case "consume" -> consume(dir, args[2]);
             default -> throw new IllegalArgumentException(args[0]);
         }
@@ -57,11 +60,15 @@ public final class NetChild {
         return h;
     }
 
-    private static void produce(SegmentDirectory dir, String name, long count, boolean everyFull) throws InterruptedException {
+    private static void produce(SegmentDirectory dir, String name, long count, boolean everyFull, long pauseAt, Path resume)
+            throws InterruptedException {
         try (MessageQueue queue = MessageQueue.open(dir, name); QueueProducer producer = queue.producer(); Arena arena = Arena.ofConfined()) {
             MemorySegment m = arena.allocate(LENGTH, 8);
             boolean full = false;
             for (long seq = 0; seq < count; seq++) {
+                while (seq == pauseAt && !java.nio.file.Files.exists(resume)) {
+                    Thread.sleep(1);
+                }
                 for (int i = 0; i < 5; i++) {
                     m.set(ValueLayout.JAVA_LONG, 8L * i, word(seq, i));
                 }
