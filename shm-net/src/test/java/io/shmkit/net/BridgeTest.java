@@ -47,7 +47,9 @@ class BridgeTest {
         try (var entries = java.nio.file.Files.list(Path.of("/dev/shm"))) {
             for (Path dir : entries.toList()) {
                 for (JvmProcess child : children) {
-                    if (dir.getFileName().toString().matches("shmkit-aeron-\\d+-" + child.pid() + "-[0-9a-f]+")) {
+                    String name = dir.getFileName().toString();
+                    if (name.matches("shmkit-aeron-\\d+-" + child.pid() + "-[0-9a-f]+")
+                            || name.equals(LossyReceiver.aeronDirName(child.pid()))) {
                         try (var files = java.nio.file.Files.walk(dir)) {
                             for (Path f : files.sorted(java.util.Comparator.reverseOrder()).toList()) {
                                 java.nio.file.Files.deleteIfExists(f);

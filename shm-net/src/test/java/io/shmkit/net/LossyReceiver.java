@@ -19,10 +19,15 @@ import java.util.concurrent.TimeUnit;
 public final class LossyReceiver {
     private LossyReceiver() {}
 
+    /** Its driver's directory under /dev/shm: the test deletes it if this JVM was killed. */
+    static String aeronDirName(long pid) {
+        return "shmkit-test-lossy-" + pid;
+    }
+
     public static void main(String[] args) {
         Path drop = Path.of(args[4]);
         LossGenerator outage = (address, buffer, length) -> Files.exists(drop);
-        String aeronDir = "/dev/shm/shmkit-test-lossy-" + ProcessHandle.current().pid();
+        String aeronDir = "/dev/shm/" + aeronDirName(ProcessHandle.current().pid());
         try (MediaDriver driver = MediaDriver.launch(new MediaDriver.Context()
                 .aeronDirectoryName(aeronDir)
                 .threadingMode(ThreadingMode.SHARED)
