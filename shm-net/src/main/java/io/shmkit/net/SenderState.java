@@ -9,6 +9,31 @@ package io.shmkit.net;
  * two leaves the previous pair whole. The sender takes one message per commit and records after
  * each, so the queue's position can be at most one message past the recorded pair.
  *
+ * <p>Its bytes (the struct segment's data, layout text
+ * {@code SenderState{linkId:i64@0,...,endSeq:i64@48}#56}, checked on attach; every field
+ * little-endian, 8-aligned; {@code docs/network.md} §4a):
+ *
+ * <pre>
+ *   0                   1                   2                   3
+ *   0 1 2 3 4 5 6 7 8 9 0 1 2 3 4 5 6 7 8 9 0 1 2 3 4 5 6 7 8 9 0 1
+ *  +---------------------------------------------------------------+
+ *  |                    linkId (never 0)                           |  0x00
+ *  +---------------------------------------------------------------+
+ *  |          version (slot version &amp; 1 is current; set last)      |  0x08
+ *  +---------------------------------------------------------------+
+ *  |                 seq0: last number taken, slot 0               |  0x10
+ *  +---------------------------------------------------------------+
+ *  |            head0: queue consumer position after it            |  0x18
+ *  +---------------------------------------------------------------+
+ *  |                 seq1: last number taken, slot 1               |  0x20
+ *  +---------------------------------------------------------------+
+ *  |            head1: queue consumer position after it            |  0x28
+ *  +---------------------------------------------------------------+
+ *  |                endSeq: END's number, -1 until then            |  0x30
+ *  +---------------------------------------------------------------+  0x38
+ * </pre>
+ * (each row is one 8-byte word)
+ *
  * @param linkId  random, chosen when the segment is made: the receiver sees a new link when it changes
  * @param version which slot is current
  * @param seq0    slot 0: the last sequence number taken (-1: none yet)
