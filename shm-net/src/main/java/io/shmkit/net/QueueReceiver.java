@@ -11,6 +11,7 @@ import io.shmkit.core.SegmentLayoutException;
 import io.shmkit.core.SegmentNotFoundException;
 import io.shmkit.core.SharedStruct;
 import io.shmkit.core.StructField;
+import io.shmkit.msg.Claim;
 import io.shmkit.msg.MessageQueue;
 import io.shmkit.msg.QueueProducer;
 import io.shmkit.sync.LockDescriptor;
@@ -18,6 +19,8 @@ import io.shmkit.sync.LockOptions;
 import io.shmkit.sync.SemaphoreState;
 import io.shmkit.sync.SharedSemaphore;
 import java.lang.System.Logger.Level;
+import java.lang.foreign.MemorySegment;
+import java.nio.ByteBuffer;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import org.agrona.DirectBuffer;
@@ -77,6 +80,9 @@ public final class QueueReceiver implements AutoCloseable {
     private final IdleStrategy idle;
     private final long handshakeNanos;
     private byte[] copy = new byte[4096];
+    /** The last ByteBuffer Aeron handed a frame in, and a segment over all of it. */
+    private ByteBuffer viewed;
+    private MemorySegment sourceView;
 
     private MessageQueue queue;
     private QueueProducer producer;
@@ -382,13 +388,9 @@ public final class QueueReceiver implements AutoCloseable {
             rejoin("message " + seq + " came before " + next);
             return ControlledFragmentHandler.Action.BREAK;
         }
-        int payload = length - BridgeFrames.HEADER_LENGTH;
-        if (copy.length < payload) {
-            copy = new byte[Math.max(payload, copy.length * 2)];
-        }
-        buffer.getBytes(offset + BridgeFrames.HEADER_LENGTH, copy, 0, payload);
         PENDING.set(state, 0, seq);
-        if (!producer.offer(BridgeFrames.intArgument(buffer, offset), copy, 0, payload)) {
+        if (!write(BridgeFrames.intArgument(buffer, offset), buffer, offset + BridgeFrames.HEADER_LENGTH,
+                length - BridgeFrames.HEADER_LENGTH)) {
             PENDING.set(state, 0, seq - 1);
             return ControlledFragmentHandler.Action.ABORT; // the queue is full: this frame comes again
         }
@@ -396,6 +398,39 @@ public final class QueueReceiver implements AutoCloseable {
         next = seq + 1;
         messagesWritten++;
         return ControlledFragmentHandler.Action.CONTINUE;
+    }
+
+    /**
+     * Writes a message into queue B with one copy: from Aeron's buffer straight into a claimed
+     * record when that buffer is a ByteBuffer's (log terms and the fragment assembler's are), else
+     * through a byte array. False if the queue is full.
+     */
+    private boolean write(int type, DirectBuffer buffer, int index, int length) {
+        MemorySegment source = view(buffer);
+        if (source == null) {
+            if (copy.length < length) {
+                copy = new byte[Math.max(length, copy.length * 2)];
+            }
+            buffer.getBytes(index, copy, 0, length);
+            return producer.offer(type, copy, 0, length);
+        }
+        Claim claim = producer.tryClaim(type, length);
+        if (claim == null) {
+            return false;
+        }
+        MemorySegment.copy(source, (long) buffer.wrapAdjustment() + index, claim.buffer(), claim.offset(), length);
+        claim.commit();
+        return true;
+    }
+
+    /** The whole ByteBuffer under {@code buffer} as a segment (its indices offset by its wrap adjustment), or null; one per buffer seen. */
+    private MemorySegment view(DirectBuffer buffer) {
+        ByteBuffer bytes = buffer.byteBuffer();
+        if (bytes != viewed) {
+            viewed = bytes;
+            sourceView = bytes == null ? null : MemorySegment.ofBuffer(bytes.duplicate().clear());
+        }
+        return sourceView;
     }
 
     private ControlledFragmentHandler.Action onEnd(DirectBuffer buffer, int offset) {
