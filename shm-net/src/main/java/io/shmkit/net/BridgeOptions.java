@@ -97,10 +97,21 @@ public record BridgeOptions(String dataChannel, int dataStreamId, String control
 
     /** A fresh idle strategy of the kind {@link #idle()} names. */
     IdleStrategy newIdleStrategy() {
-        return switch (idle) {
+        return idleStrategy(idle);
+    }
+
+    /**
+     * A fresh idle strategy of the kind {@code name} names (one of {@link #IDLE_STRATEGIES}), as
+     * a bridge makes it: for a program that waits beside bridges the same way.
+     *
+     * @throws IllegalArgumentException for another name
+     */
+    public static IdleStrategy idleStrategy(String name) {
+        return switch (name) {
             case "yield" -> new YieldingIdleStrategy();
             case "spin" -> new BusySpinIdleStrategy();
-            default -> new BackoffIdleStrategy(100, 10, 1_000, 1_000_000);
+            case "backoff" -> new BackoffIdleStrategy(100, 10, 1_000, 1_000_000);
+            default -> throw new IllegalArgumentException("unknown idle strategy '" + name + "'; known: " + IDLE_STRATEGIES);
         };
     }
 }

@@ -24,10 +24,8 @@ import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
 import java.nio.file.Path;
-import org.agrona.concurrent.BusySpinIdleStrategy;
 import org.agrona.concurrent.IdleStrategy;
 import org.agrona.concurrent.UnsafeBuffer;
-import org.agrona.concurrent.YieldingIdleStrategy;
 
 /**
  * The far-side processes of the network benchmark ({@code io.shmkit.bench.net.NetHarness}):
@@ -51,14 +49,9 @@ public final class NetPeers {
 
     private NetPeers() {}
 
-    /** The idle strategy {@code name} names: "yield", "spin", or Aeron's default backoff. */
+    /** The idle strategy {@code name} names, made as the bridges make theirs: every process of a run waits alike. */
     public static IdleStrategy idle(String name) {
-        return switch (name) {
-            case "yield" -> new YieldingIdleStrategy();
-            case "spin" -> new BusySpinIdleStrategy();
-            case "backoff" -> new org.agrona.concurrent.BackoffIdleStrategy(100, 10, 1_000, 1_000_000);
-            default -> throw new IllegalArgumentException("unknown idle strategy " + name);
-        };
+        return BridgeOptions.idleStrategy(name);
     }
 
     static void run(String[] args) throws IOException, InterruptedException {

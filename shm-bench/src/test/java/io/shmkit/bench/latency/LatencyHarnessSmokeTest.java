@@ -31,7 +31,7 @@ import org.junit.jupiter.api.io.TempDir;
  * only if it is new and the process whose pid its name carries ({@link BenchNames}) is gone:
  * a live process's file is never this run's leftover, and is never touched.
  */
-class LatencyHarnessSmokeTest {
+public class LatencyHarnessSmokeTest {
 
     @Test
     void everyTransportRunsEveryModeAndTheJsonHoldsOrderedPercentiles(@TempDir Path out) throws Exception {
@@ -120,7 +120,7 @@ class LatencyHarnessSmokeTest {
     }
 
     /** The benchmark files not in {@code before} whose making process has exited. */
-    static Set<String> orphans(Set<String> before) throws IOException {
+    public static Set<String> orphans(Set<String> before) throws IOException {
         Set<String> orphans = new TreeSet<>();
         for (String name : benchFiles()) {
             if (!before.contains(name) && !makerAlive(name)) {
@@ -142,7 +142,7 @@ class LatencyHarnessSmokeTest {
         }
     }
 
-    static Set<String> benchFiles() throws IOException {
+    public static Set<String> benchFiles() throws IOException {
         try (Stream<Path> files = Files.list(BenchNames.shm().path())) {
             return files.map(p -> p.getFileName().toString()).filter(n -> n.startsWith(BenchNames.PREFIX))
                     .collect(Collectors.toCollection(TreeSet::new));
