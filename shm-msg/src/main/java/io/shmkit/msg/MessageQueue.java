@@ -410,12 +410,17 @@ public final class MessageQueue implements AutoCloseable, io.shmkit.core.Attacha
      * and no process holds a producer role (one may have taken it and not yet counted itself).
      */
     boolean isEndOfStream() {
+        return isEndOfStream(head());
+    }
+
+    /** As {@link #isEndOfStream()}, with every message before {@code consumed} counted as consumed. */
+    boolean isEndOfStream(long consumed) {
         // the role first: a producer that attaches, sends and closes after this read changes attaches
         if (producerRole.availablePermits() != producerRole.permits()) {
             return false;
         }
         long attaches = (long) LONG.getAcquire(data, control + ATTACHES);
-        return attaches > 0 && (long) LONG.getAcquire(data, control + END_OF_STREAM_AT) == attaches && tail() == head()
+        return attaches > 0 && (long) LONG.getAcquire(data, control + END_OF_STREAM_AT) == attaches && tail() == consumed
                 && (long) LONG.getAcquire(data, control + ATTACHES) == attaches;
     }
 
@@ -486,6 +491,14 @@ public final class MessageQueue implements AutoCloseable, io.shmkit.core.Attacha
             throw new IllegalStateException("queue '" + name + "' holds records: pass its RecordQueue");
         }
         return new Ref(memory.directory(), name, null);
+    }
+
+    /**
+     * The random number chosen when this queue's segment was made: a queue made again under the
+     * same name has another, so a process that records positions in it can tell.
+     */
+    public long instanceId() {
+        return memory.info().instanceId();
     }
 
     /** The record layout text of the queue's messages ({@code docs/layouts.md}); empty for byte messages. */

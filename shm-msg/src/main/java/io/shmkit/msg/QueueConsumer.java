@@ -47,6 +47,14 @@ import java.time.Duration;
  * the next consumer, so a message is delivered at least once, and exactly once when no
  * consumer dies.
  *
+ * <p><b>Reading ahead.</b> {@link #readAhead} hands messages over from a read-ahead position
+ * without consuming them: they stay in the ring, and producers cannot reuse their room, until
+ * {@link #consumeTo} consumes them; {@link #seekReadAhead} hands them over again. A process that
+ * forwards messages and must not lose them if it dies (a bridge to another host) reads ahead,
+ * sends, and consumes what the far side has acknowledged: its successor finds the rest still in
+ * the queue. {@link #read} and {@link #controlledRead} always start at {@link #position()}; a
+ * read-ahead position they pass moves up with them.
+ *
  * <p>Not thread-safe: one thread at a time.
  */
 public final class QueueConsumer implements AutoCloseable {
@@ -55,6 +63,10 @@ public final class QueueConsumer implements AutoCloseable {
     private final long mask;
     private final long capacity;
     private long head;
+    /** Where {@link #readAhead} goes on from; never behind {@link #head}. */
+    private long ahead;
+    /** The furthest position the read-ahead (or a read) has reached: consumeTo and seekReadAhead stay within it. */
+    private long aheadLimit;
     /** When the message at the head was first seen half-written, or 0. */
     private long stuckSince;
     private long stuckAt = -1;
@@ -74,6 +86,8 @@ public final class QueueConsumer implements AutoCloseable {
             // the previous consumer died between publishing its head and its cleared position
             clear(cleared, head);
         }
+        this.ahead = head;
+        this.aheadLimit = head;
         queue.opened(this);
     }
 
@@ -87,9 +101,9 @@ public final class QueueConsumer implements AutoCloseable {
      * headers and padding. It moves when a read ends, and inside a
      * {@link #controlledRead controlled read} when a handler returns {@code COMMIT}; every
      * message behind it stays consumed if this process dies, none in front of it does. A process
-     * that must know after a restart whether one message was consumed (a bridge that numbers
-     * messages) records it, after each commit, beside the number of the last message it took; a
-     * successor compares it with the queue's position to learn whether one more was taken.
+     * that reads ahead and consumes later ({@link #consumeTo}) can record a position before it
+     * consumes up to it, and a successor compare it with the queue's position to learn whether
+     * it was reached.
      */
     public long position() {
         return head;
@@ -101,24 +115,117 @@ public final class QueueConsumer implements AutoCloseable {
      * @return how many were handed over (0 if none was waiting)
      */
     public int read(MessageHandler handler, int limit) {
-        return consume(handler, null, limit);
+        return consume(handler, null, limit, false);
     }
 
     /** As {@link #read}, the handler deciding after each message what happens; see {@link ControlledMessageHandler.Action}. */
     public int controlledRead(ControlledMessageHandler handler, int limit) {
-        return consume(null, handler, limit);
+        return consume(null, handler, limit, false);
     }
 
-    /** The read loop of docs/messaging.md §4, handing messages to {@code plain} or, if it is null, to {@code controlled}. */
-    private int consume(MessageHandler plain, ControlledMessageHandler controlled, int limit) {
+    /**
+     * Hands up to {@code limit} messages to {@code handler}, in order, in place, from the
+     * read-ahead position, without consuming any: each stays in the ring until
+     * {@link #consumeTo} passes it. The handler's action decides as in {@link #controlledRead},
+     * except that nothing is published: {@code COMMIT} acts as {@code CONTINUE}. Stops, whatever
+     * the limit, when the read-ahead is a whole ring ahead of the position.
+     *
+     * @return how many were handed over
+     */
+    public int readAhead(ControlledMessageHandler handler, int limit) {
+        return consume(null, handler, limit, true);
+    }
+
+    /**
+     * The read-ahead position: where the next {@link #readAhead} starts, in the units of
+     * {@link #position()}. Inside a {@code readAhead}'s handler it is the position just past the
+     * message being handed over, so a handler that notes it knows where each message ends (if
+     * the handler aborts, it goes back to that message's start).
+     */
+    public long readAheadPosition() {
+        return ahead;
+    }
+
+    /**
+     * Moves the read-ahead position back, or forward again, to {@code position}: a message
+     * boundary between {@link #position()} and the furthest the read-ahead has reached (messages
+     * from there are handed over again).
+     *
+     * @throws IllegalArgumentException if {@code position} is behind {@link #position()}, beyond
+     *         the furthest read-ahead, or not where a record starts (checked by walking the
+     *         records from {@link #position()})
+     */
+    public void seekReadAhead(long position) {
         checkOpen();
-        long position = head;
+        checkBoundary(position, "move the read-ahead to");
+        ahead = position;
+    }
+
+    /**
+     * Consumes every message before {@code position}, a message boundary between
+     * {@link #position()} and the furthest the read-ahead has reached: publishes it as the
+     * consumer's position (producers may then reuse that room; the messages stay consumed if
+     * this process dies the next instant). The read-ahead position moves up to it if it was
+     * behind.
+     *
+     * @throws IllegalArgumentException as {@link #seekReadAhead}
+     */
+    public void consumeTo(long position) {
+        checkOpen();
+        checkBoundary(position, "consume to");
+        publish(head, position);
+        ahead = Math.max(ahead, position);
+    }
+
+    /**
+     * Whether the stream has ended as far as the read-ahead is concerned: every producer closed
+     * and the read-ahead reached the last message (which may not all be consumed yet).
+     */
+    public boolean isEndOfStreamAhead() {
+        return queue.isEndOfStream(ahead);
+    }
+
+    /**
+     * Checks that {@code position} lies between the head and the furthest read-ahead and that a
+     * record starts there, by walking the records from the head: they were all read ahead, so
+     * they are committed and no producer can touch them. A consumer position inside a record
+     * would make the next read hand over bytes of a message as if they were a header.
+     */
+    private void checkBoundary(long position, String what) {
+        long at = head;
+        if (position - head >= 0 && position - aheadLimit <= 0) {
+            while (at - position < 0) {
+                int length = ring.get(JAVA_INT, (at & mask) + LENGTH_OFFSET);
+                if (length < HEADER_LENGTH) {
+                    break;
+                }
+                at += RecordDescriptor.aligned(length);
+            }
+        }
+        if (at != position) {
+            throw new IllegalArgumentException("queue '" + queue.name + "': cannot " + what + " position " + position
+                    + ": it is not where a record starts between the consumer's position " + head
+                    + " and the furthest its read-ahead has reached, " + aheadLimit);
+        }
+    }
+
+    /**
+     * The read loop of docs/messaging.md §4, handing messages to {@code plain} or, if it is null,
+     * to {@code controlled}; reading {@code ahead}, it starts at the read-ahead position, stops a
+     * ring ahead of the head (there are its own unconsumed records) and publishes nothing.
+     */
+    private int consume(MessageHandler plain, ControlledMessageHandler controlled, int limit, boolean ahead) {
+        checkOpen();
+        long position = ahead ? this.ahead : head;
         long start = position;
         int count = 0;
         long skipped = 0;
         try {
             while (count < limit) {
-                if (position - start >= capacity) {
+                if (ahead ? position - head >= capacity : position - start >= capacity) {
+                    if (ahead) {
+                        break;
+                    }
                     // a batch that went once round the ring comes to its own records, consumed but not yet
                     // cleared (a producer cannot pass the head we have not published): clear them first
                     publish(start, position);
@@ -147,6 +254,9 @@ public final class QueueConsumer implements AutoCloseable {
                     count++;
                     continue;
                 }
+                if (ahead) {
+                    this.ahead = next; // readAheadPosition() for the handler: where this message ends
+                }
                 ControlledMessageHandler.Action action = controlled.onMessage(type, ring, index + HEADER_LENGTH, length - HEADER_LENGTH);
                 if (action == ControlledMessageHandler.Action.ABORT) {
                     break;
@@ -156,13 +266,20 @@ public final class QueueConsumer implements AutoCloseable {
                 if (action == ControlledMessageHandler.Action.BREAK) {
                     break;
                 }
-                if (action == ControlledMessageHandler.Action.COMMIT) {
+                if (action == ControlledMessageHandler.Action.COMMIT && !ahead) {
                     publish(start, position);
                     start = position;
                 }
             }
         } finally {
-            publish(start, position);
+            if (ahead) {
+                this.ahead = position;
+                aheadLimit = Math.max(aheadLimit, position);
+            } else {
+                publish(start, position);
+                this.ahead = Math.max(this.ahead, head);
+                aheadLimit = Math.max(aheadLimit, head);
+            }
         }
         return count;
     }
@@ -294,18 +411,18 @@ public final class QueueConsumer implements AutoCloseable {
     private int checkedType(long index, long position, int length) {
         int type = ring.get(JAVA_INT, index + TYPE_OFFSET);
         if (length < HEADER_LENGTH || RecordDescriptor.aligned(length) > capacity - index) {
-            throw corrupt(index, "a record length of " + length + " bytes (" + (capacity - index) + " to the ring's end)");
+            throw corrupt(index, position, "a record length of " + length + " bytes (" + (capacity - index) + " to the ring's end)");
         }
         if (type == PADDING) {
             // committed padding (or an aborted or dropped record) is found only below the tail
             long tail = queue.tail();
             if (tail - (position + length) < 0) {
-                throw corrupt(index, "a padding record of " + length + " bytes that ends past the tail, " + tail);
+                throw corrupt(index, position, "a padding record of " + length + " bytes that ends past the tail, " + tail);
             }
         } else if (type < 1) {
-            throw corrupt(index, "message type " + type);
+            throw corrupt(index, position, "message type " + type);
         } else if (length - HEADER_LENGTH > queue.maxMessage) {
-            throw corrupt(index, "a message of " + (length - HEADER_LENGTH) + " bytes; the queue's largest is " + queue.maxMessage);
+            throw corrupt(index, position, "a message of " + (length - HEADER_LENGTH) + " bytes; the queue's largest is " + queue.maxMessage);
         }
         return type;
     }
@@ -321,7 +438,7 @@ public final class QueueConsumer implements AutoCloseable {
         long length = -(long) negativeLength;
         if (length < HEADER_LENGTH || RecordDescriptor.aligned(length) > capacity - index) {
             if (queue.tail() - position > 0) {
-                throw corrupt(index, "a record length of " + negativeLength + " bytes");
+                throw corrupt(index, position, "a record length of " + negativeLength + " bytes");
             }
             return false;
         }
@@ -384,8 +501,8 @@ public final class QueueConsumer implements AutoCloseable {
         }
     }
 
-    private SegmentFormatException corrupt(long index, String what) {
-        return MessageQueue.corrupt(queue.name, what + " at ring offset " + index + " (position " + (head) + ")");
+    private SegmentFormatException corrupt(long index, long position, String what) {
+        return MessageQueue.corrupt(queue.name, what + " at ring offset " + index + " (position " + position + ")");
     }
 
     private void checkOpen() {

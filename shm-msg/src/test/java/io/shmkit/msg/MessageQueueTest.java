@@ -161,6 +161,94 @@ class MessageQueueTest extends SegmentTestSupport {
     }
 
     @Test
+    void readingAheadHandsMessagesOverWithoutConsumingThemUntilConsumeTo() {
+        try (MessageQueue queue = MessageQueue.create(dir, "ahead", QueueOptions.oneProducer(1024));
+             QueueProducer producer = queue.producer()) {
+            QueueConsumer consumer = queue.consumer();
+            int sent = 0;
+            while (producer.offer(sent + 1, new byte[100])) {
+                sent++;
+            }
+            assertEquals(8, sent, "eight records of 128 bytes fill the ring");
+            List<Integer> seen = new ArrayList<>();
+            List<Long> ends = new ArrayList<>();
+            ControlledMessageHandler note = (type, b, o, l) -> {
+                seen.add(type);
+                ends.add(consumer.readAheadPosition());
+                return type == 6 ? Action.ABORT : Action.CONTINUE;
+            };
+            assertEquals(3, consumer.readAhead(note, 3));
+            assertEquals(List.of(128L, 256L, 384L), ends, "inside the handler: where each message ends");
+            assertEquals(0, consumer.position());
+            assertEquals(0, queue.status().head(), "nothing consumed");
+            assertFalse(producer.offer(9, new byte[100]), "read ahead, not consumed: still no room");
+            assertEquals(2, consumer.readAhead(note, 100), "4 and 5, then 6 aborts");
+            assertEquals(640, consumer.readAheadPosition(), "an abort leaves the read-ahead at its message");
+
+            consumer.seekReadAhead(256);
+            seen.clear();
+            assertEquals(1, consumer.readAhead(note, 1));
+            assertEquals(List.of(3), seen, "after a seek, message 3 again");
+            consumer.consumeTo(256);
+            assertEquals(256, queue.status().head());
+            assertTrue(producer.offer(9, new byte[100]) && producer.offer(10, new byte[100]), "consumed: room for two");
+            assertEquals(384, consumer.readAheadPosition(), "consuming behind the read-ahead leaves it where it was");
+
+            for (long bad : new long[] {128, 256 + 1024 + 16, 250, 320}) { // behind, beyond the furthest, misaligned, inside message 3
+                IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> consumer.consumeTo(bad));
+                assertTrue(e.getMessage().contains("'ahead'") && e.getMessage().contains(Long.toString(bad)), e.getMessage());
+                assertThrows(IllegalArgumentException.class, () -> consumer.seekReadAhead(bad));
+            }
+            assertEquals(256, queue.status().head(), "a refused call consumes nothing");
+
+            // a whole ring ahead of the position, the read-ahead stops: the next record is its own first, unconsumed
+            seen.clear();
+            ControlledMessageHandler all = (type, b, o, l) -> {
+                seen.add(type);
+                return Action.CONTINUE;
+            };
+            assertEquals(7, consumer.readAhead(all, 100));
+            assertEquals(List.of(4, 5, 6, 7, 8, 9, 10), seen);
+            assertEquals(256 + 1024, consumer.readAheadPosition());
+
+            // a consumer that goes without consuming leaves what it read ahead to the next
+            consumer.close();
+            try (QueueConsumer next = queue.consumer()) {
+                assertEquals(List.of(3, 4, 5, 6, 7, 8, 9, 10), drain(next).stream().map(Message::type).toList());
+            }
+        }
+    }
+
+    @Test
+    void theEndOfStreamAheadComesBeforeTheMessagesAreConsumedAndReadsMoveTheReadAheadUp() {
+        try (MessageQueue queue = MessageQueue.create(dir, "ahead-end", QueueOptions.oneProducer(4096));
+             QueueConsumer consumer = queue.consumer()) {
+            try (QueueProducer producer = queue.producer()) {
+                for (int i = 1; i <= 4; i++) {
+                    producer.offer(i, new byte[] {(byte) i});
+                }
+                assertEquals(2, consumer.readAhead((type, b, o, l) -> Action.CONTINUE, 2));
+                assertFalse(consumer.isEndOfStreamAhead(), "a producer is attached");
+            }
+            assertFalse(consumer.isEndOfStreamAhead(), "two messages not yet read ahead");
+            List<Integer> read = new ArrayList<>();
+            assertEquals(1, consumer.controlledRead((type, b, o, l) -> {
+                read.add(type);
+                return Action.BREAK;
+            }, 10));
+            assertEquals(List.of(1), read, "a read starts at the position, not the read-ahead");
+            assertEquals(64, consumer.readAheadPosition(), "and a read-ahead it did not pass stays");
+            assertEquals(2, consumer.read((type, b, o, l) -> read.add(type), 2));
+            assertEquals(96, consumer.readAheadPosition(), "one it passed moves up with it");
+            assertEquals(1, consumer.readAhead((type, b, o, l) -> Action.CONTINUE, 10));
+            assertTrue(consumer.isEndOfStreamAhead(), "every producer closed and all read ahead");
+            assertFalse(consumer.isEndOfStream(), "but not all consumed");
+            consumer.consumeTo(consumer.readAheadPosition());
+            assertTrue(consumer.isEndOfStream());
+        }
+    }
+
+    @Test
     void aHandlerThatThrowsLeavesItsMessageForTheNextRead() {
         try (MessageQueue queue = MessageQueue.create(dir, "t", QueueOptions.oneProducer(4096));
              QueueProducer producer = queue.producer();
