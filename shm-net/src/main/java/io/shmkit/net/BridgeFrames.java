@@ -28,8 +28,8 @@ import org.agrona.MutableDirectBuffer;
  *
  * Data stream, sender to receiver:
  * <ul>
- *   <li>{@code HELLO} (1): body = link id (long), first sequence number the sender can still send
- *       (long), largest message (int), layout text length (int), layout text (UTF-8, empty for
+ *   <li>{@code HELLO} (1): body = link id (long), the sender's first unacknowledged sequence
+ *       number (long), largest message (int), layout text length (int), layout text (UTF-8, empty for
  *       byte messages). Incarnation 0: "a sender started; join me".
  *   <li>{@code DATA} (2): body = the message's bytes, exactly as the local queue held them.
  *   <li>{@code END} (3): no body; the stream ended after the message before this number.

@@ -28,7 +28,7 @@ public final class BridgeMain {
               --data      data channel, to the receiving host (default aeron:udp?endpoint=localhost:40456)
               --control   control channel, to the sending host (default aeron:udp?endpoint=localhost:40457)
               --aeron-dir an external media driver's directory (default: an embedded driver)
-              --window    the sender's retransmit window in bytes (default 8388608)
+              --window    most bytes of the local queue sent and not yet acknowledged (default 8388608)
               --idle      how the bridge and its embedded driver wait for work: backoff (default; sleeps
                           up to 1 ms when idle), yield, spin (a core each)""";
 

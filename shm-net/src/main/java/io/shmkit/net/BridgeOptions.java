@@ -24,8 +24,9 @@ import org.agrona.concurrent.YieldingIdleStrategy;
  * @param controlStreamId its stream id
  * @param aeronDirectory  an external media driver's directory, as Aeron's {@code aeron.dir}; null
  *                        to launch an embedded driver of this process (the default)
- * @param windowBytes     the sender's retransmit window: messages taken from the local queue
- *                        and not yet acknowledged; when it is full, the sender stops taking
+ * @param windowBytes     the most bytes of the local queue the sender has sent and not yet seen
+ *                        acknowledged (they stay in the queue until then); with that much in
+ *                        flight, the sender stops reading
  * @param handshakeEvery  how often a side repeats a handshake frame that got no answer
  * @param idle            how the bridge's thread, and an embedded driver's, wait when there is no
  *                        work: {@code "backoff"} (the default: spins, yields, then sleeps from 1 µs

@@ -36,9 +36,9 @@ import org.agrona.concurrent.UnsafeBuffer;
  *
  * <p>It records in segment {@link #stateName(String) &lt;queue&gt;.net-in} the next sequence number
  * it needs, so that after a restart it asks the sender for exactly that; it holds that segment's
- * role permit, so one receiver writes into a queue at a time. Numbers the sender can no longer
- * send (it was killed with them in its window) are reported when it says so at the handshake: a
- * WARNING log line, and the counts and last range in {@link ReceiverState}. A receiver killed
+ * role permit, so one receiver writes into a queue at a time. Numbers a sender says at the
+ * handshake it can no longer send (only records restored from an older copy make that happen)
+ * are reported: a WARNING log line, and the counts and last range in {@link ReceiverState}. A receiver killed
  * while writing one message writes it again after its restart: that one message may be in the
  * queue twice, and is reported as such. When its queue is full it stops reading the stream;
  * Aeron's flow control then holds the sender back. Stopped ({@link #stop()}, {@link #close()}),
@@ -462,7 +462,7 @@ public final class QueueReceiver implements AutoCloseable {
             GAPS.setVolatile(state, 0, GAPS.get(state, 0) + 1);
         }
         LOG.log(Level.WARNING, "queue ''{0}'': messages {1,number,#} to {2,number,#} never arrived ({3,number,#} lost): the sending bridge lost them"
-                + " (it was stopped or killed with them taken from its queue and not yet delivered)", name, from, to, to - from + 1);
+                + " (its first unacknowledged number is past them: was a record restored from an older copy?)", name, from, to, to - from + 1);
         PENDING.set(state, 0, to);
         NEXT.setVolatile(state, 0, to + 1);
         next = to + 1;

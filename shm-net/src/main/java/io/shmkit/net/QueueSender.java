@@ -7,12 +7,14 @@ import io.aeron.Subscription;
 import io.aeron.logbuffer.FragmentHandler;
 import io.aeron.logbuffer.Header;
 import io.shmkit.core.SegmentDirectory;
+import io.shmkit.core.SegmentLayoutException;
 import io.shmkit.core.SegmentNotFoundException;
 import io.shmkit.core.SharedStruct;
 import io.shmkit.core.StructField;
 import io.shmkit.msg.ControlledMessageHandler;
 import io.shmkit.msg.MessageQueue;
 import io.shmkit.msg.QueueConsumer;
+import io.shmkit.msg.RecordDescriptor;
 import io.shmkit.sync.LockOptions;
 import java.lang.System.Logger.Level;
 import java.lang.foreign.MemorySegment;
@@ -27,32 +29,40 @@ import org.agrona.concurrent.UnsafeBuffer;
  * there. Producers of the local queue change nothing; when they have all closed and the
  * receiver has recorded everything, the sender sends end of stream and {@link #run()} returns.
  *
- * <p>Guarantees ({@code docs/network.md} §4): messages arrive in order and at most once; while
- * both bridges live, none is lost (frames lost with an Aeron image are sent again, from the
- * retransmit window, when acknowledgements stop moving or the receiver asks). A receiver that
- * restarts gets again everything it had not recorded. A sender stopped with {@link #stop()}
- * first waits for the receiver to record what it took; a sender killed loses the messages it
- * had taken from the queue and not seen recorded, and its successor tells the receiver, which
- * reports exactly those numbers. When the window is full (the receiver is slow, or its queue is
- * full) the sender stops taking messages, and the local queue fills.
+ * <p><b>The queue is the window.</b> The sender {@linkplain QueueConsumer#readAhead reads ahead}
+ * and sends each message straight from the queue's ring; it {@linkplain QueueConsumer#consumeTo
+ * consumes} messages only once the receiver acknowledges that it has recorded them, so until
+ * then they stay in the queue, in shared memory, whatever happens to this process. Numbers are
+ * bound to messages by their place in the queue (the message after the last acknowledged one,
+ * recorded in {@code <queue>.net-out}, has the next number), so a successor numbers them again
+ * the same way, and the receiver, which records the next number it needs, takes each once.
+ *
+ * <p>Guarantees ({@code docs/network.md} §4): in order and exactly once across stops, kills and
+ * restarts of this sender, outages included; a receiver that restarts gets again everything it
+ * had not recorded. Messages sent and not acknowledged keep their room in the queue, at most
+ * {@link BridgeOptions#windowBytes()} of it: when that much is in flight (the receiver is slow,
+ * or its queue is full) the sender stops reading, and the local queue fills.
  *
  * <p>Thread-safety: one thread runs it ({@link #run()} or {@link #doWork()}); {@link #stop()}
  * may be called from any thread.
  */
 public final class QueueSender implements AutoCloseable {
     private static final System.Logger LOG = System.getLogger(QueueSender.class.getName());
-    private static final int READ_LIMIT = 256;
     private static final int SEND_LIMIT = 256;
-    /** How long {@link #run()} waits, after {@link #stop()}, for the receiver to record the window. */
-    private static final long DRAIN_NANOS = 5_000_000_000L;
+    /** The most messages in flight, whatever the window's bytes: bounds {@link #ends}. */
+    private static final int MAX_IN_FLIGHT = 1 << 20;
+    /** How long {@link #run()} waits, after {@link #stop()}, for acknowledgements of what is in flight. */
+    private static final long DRAIN_NANOS = 1_000_000_000L;
     private static final StructField.OfLong VERSION = StructField.ofLong(SenderState.class, "version");
     private static final StructField.OfLong END_SEQ = StructField.ofLong(SenderState.class, "endSeq");
+    private static final StructField.OfLong QUEUE_INSTANCE = StructField.ofLong(SenderState.class, "queueInstance");
+    private static final StructField.OfLong SENT = StructField.ofLong(SenderState.class, "sent");
     private static final StructField.OfLong[] SEQ = {StructField.ofLong(SenderState.class, "seq0"), StructField.ofLong(SenderState.class, "seq1")};
     private static final StructField.OfLong[] HEAD = {StructField.ofLong(SenderState.class, "head0"), StructField.ofLong(SenderState.class, "head1")};
 
     /**
      * WAITING: no receiver; announcing HELLO 0. HELLO: a receiver asked (JOIN); waiting for its
-     * ACCEPT. STREAMING: sending from the window. DONE: END recorded by the receiver.
+     * ACCEPT. STREAMING: sending. DONE: END recorded by the receiver.
      */
     private enum Phase { WAITING, HELLO, STREAMING, DONE }
 
@@ -62,13 +72,18 @@ public final class QueueSender implements AutoCloseable {
     private final SharedStruct<SenderState> state;
     private final long linkId;
     private final int largest;
+    private final long windowBytes;
     private final AeronMedia media;
     private final ExclusivePublication data;
     private final Subscription control;
-    private final SenderWindow window;
+    /** Where each message in flight ends in the queue: {@code ends[seq & mask]}, for seq in (acked, highest]. */
+    private final long[] ends;
+    private final int mask;
     private final UnsafeBuffer scratch = new UnsafeBuffer(new byte[64 << 10]);
+    private final UnsafeBuffer frameHeader = new UnsafeBuffer(new byte[BridgeFrames.HEADER_LENGTH]);
+    private final UnsafeBuffer payload = new UnsafeBuffer(0, 0);
     private final FragmentHandler controlHandler = this::onControl;
-    private final ControlledMessageHandler taker = this::take;
+    private final ControlledMessageHandler sender = this::sendOne;
     private final IdleStrategy idle;
     private final long handshakeNanos;
 
@@ -78,14 +93,26 @@ public final class QueueSender implements AutoCloseable {
     private long session = Long.MIN_VALUE;
     private long lastHandshake;
     private long lastProgress;
-    private long progressMark = -1;
-    private boolean ended;
-    private long recordedHead;
-    private boolean unrecorded;
+    private long progressMark;
+    /** The last number the receiver recorded: the queue is consumed up to the end of that message. */
+    private long acked;
+    /** The number of the next message read ahead. */
+    private long nextSeq;
+    /** The highest number read ahead: where the messages after {@link #acked} end is known up to it. */
+    private long highest;
+    /** The last number the receiver has said it recorded: messages up to it are read ahead, not sent. */
+    private long receiverHas;
+    /** END's number once the stream ended, else -1: nothing after it is read. */
+    private long endSeq;
+    private boolean endSent;
+    /** The queue is not the one the record was made with: a receiver ahead of the record gets new numbers after its own. */
+    private boolean renumber;
+    /** The last send stopped on back-pressure: the receiver is slower, not missing frames. */
+    private boolean backPressured;
     private volatile boolean stopped;
     private long stoppedAt;
     private long messagesSent;
-    /** Why the link cannot go on, found while handling a control frame. */
+    /** Why the link cannot go on, found while handling a frame. */
     private RuntimeException failure;
 
     private QueueSender(SegmentDirectory directory, String queueName, BridgeOptions options) {
@@ -99,16 +126,15 @@ public final class QueueSender implements AutoCloseable {
         try {
             this.consumer = queue.consumer();
             this.largest = layout.isEmpty() ? queue.maxMessageLength() : queue.recordSize();
-            opened = openState(directory, stateName(queueName), consumer.position());
+            this.windowBytes = Math.min(options.windowBytes(), queue.capacity());
+            // every message takes at least one aligned header of the ring; past a million in flight, wait
+            int inFlight = (int) Math.min(windowBytes / RecordDescriptor.ALIGNMENT, MAX_IN_FLIGHT);
+            this.ends = new long[1 << (32 - Integer.numberOfLeadingZeros(inFlight - 1))];
+            this.mask = ends.length - 1;
+            opened = openState(directory, stateName(queueName), consumer.position(), queue.instanceId());
             this.state = opened;
             this.linkId = state.get().linkId();
-            long endSeq = END_SEQ.getVolatile(state, 0);
-            long next = endSeq >= 0 ? endSeq : resumePoint();
-            record(next - 1, consumer.position());
-            this.window = new SenderWindow(options.windowBytes() & ~7, next);
-            if (endSeq >= 0) {
-                appendEnd(); // the stream ended under a previous sender: send END again, take nothing
-            }
+            resume();
             started = AeronMedia.start(options);
             this.media = started;
             this.data = media.aeron.addExclusivePublication(options.dataChannel(), options.dataStreamId());
@@ -118,10 +144,6 @@ public final class QueueSender implements AutoCloseable {
                 throw new IllegalArgumentException("queue '" + queueName + "' takes messages of up to " + largest
                         + " bytes, but the data channel carries at most " + (data.maxMessageLength() - BridgeFrames.HEADER_LENGTH)
                         + ": raise its term-length (" + options.dataChannel() + ")");
-            }
-            if (2L * (needed + 16) > window.capacity()) {
-                throw new IllegalArgumentException("a window of " + options.windowBytes() + " bytes cannot hold two messages of "
-                        + largest + " bytes (queue '" + queueName + "')");
             }
         } catch (RuntimeException e) {
             if (started != null) {
@@ -134,7 +156,7 @@ public final class QueueSender implements AutoCloseable {
             throw e;
         }
         LOG.log(Level.INFO, "bridge sender for queue ''{0}'': link {1}, numbering from {2,number,#}{3}", queueName,
-                Long.toHexString(linkId), window.firstSeq(), ended ? " (the stream has ended: END only)" : "");
+                Long.toHexString(linkId), acked + 1, endSeq >= 0 ? " (the stream ended at " + endSeq + ")" : "");
     }
 
     /**
@@ -153,35 +175,79 @@ public final class QueueSender implements AutoCloseable {
         return queueName + ".net-out";
     }
 
-    private static SharedStruct<SenderState> openState(SegmentDirectory directory, String name, long head) {
+    private static SharedStruct<SenderState> openState(SegmentDirectory directory, String name, long head, long queueInstance) {
         try {
             return SharedStruct.open(directory, name, SenderState.class);
+        } catch (SegmentLayoutException older) {
+            throw new SegmentLayoutException(name, "is not the record this sender keeps (" + older.getMessage() + "); a record of"
+                    + " an earlier shmkit? Remove it to start a new link: the receiver then numbers afresh, and the messages in"
+                    + " the queue are sent from its position", older);
         } catch (SegmentNotFoundException absent) {
             long linkId = ThreadLocalRandom.current().nextLong() | 1; // never 0: the receiver's "none yet"
-            return SharedStruct.create(directory, name, SenderState.class, new SenderState(linkId, 0, -1, head, -1, head, -1));
+            return SharedStruct.create(directory, name, SenderState.class,
+                    new SenderState(linkId, 0, -1, head, -1, head, -1, queueInstance, -1));
         }
     }
 
-    /** The next sequence number, from the recorded pair and where the queue's consumer position is now. */
-    private long resumePoint() {
+    /**
+     * Where numbering stands, from the recorded pair (the last acknowledged number, where its
+     * message ends in the queue) and where the queue's consumer position is now.
+     */
+    private void resume() {
         SenderState s = state.get();
         int slot = (int) (s.version() & 1);
         long seq = slot == 0 ? s.seq0() : s.seq1();
         long head = slot == 0 ? s.head0() : s.head1();
         long now = consumer.position();
-        if (now == head) {
-            return seq + 1;
+        acked = seq;
+        endSeq = s.endSeq();
+        String why = null;
+        if (s.queueInstance() != queue.instanceId()) {
+            why = s.queueInstance() == 0 ? "a predecessor was stopped before it could number it after the receiver's last"
+                    : "it was made again since " + stateName(name) + " was recorded";
+        } else if (now - head < 0 && !consumeAcknowledged(head)) {
+            why = stateName(name) + " records position " + head + ", where none of its messages ends (it is at " + now + ")";
+        } else if (now - head > 0) {
+            why = "another consumer took messages from it since " + stateName(name) + " was recorded";
         }
-        if (now > head) {
-            // the previous sender committed one more message, or ring padding, and was killed before
-            // recording it: a message would be gone with its window, so its number is not reused
-            LOG.log(Level.WARNING, "queue ''{0}'': the previous sender was killed after taking one more message ({1,number,#}) or"
-                    + " padding, before recording it; number {1,number,#} is skipped, and the receiver reports it lost", name, seq + 1);
-            return seq + 2;
+        if (why != null && endSeq >= 0) {
+            throw new IllegalStateException("queue '" + name + "': the link's stream ended at number " + endSeq + " (recorded in "
+                    + stateName(name) + "), and " + why + ": a new stream needs a new link; remove " + stateName(name)
+                    + " to start one (the receiver then numbers afresh)");
         }
-        LOG.log(Level.WARNING, "queue ''{0}'' is behind what {1} recorded (it was made again?): numbering on from {2,number,#}",
-                name, stateName(name), seq + 1);
-        return seq + 1;
+        if (why != null) {
+            LOG.log(Level.WARNING, "queue ''{0}'': {1}: its messages are numbered after the last the receiver has (from"
+                    + " {2,number,#} if it has less)", name, why, seq + 1);
+            renumber = true;
+            // no queue is 0: until the receiver's number is known, a successor renumbers too
+            QUEUE_INSTANCE.setVolatile(state, 0, 0);
+        }
+        record(acked, consumer.position());
+        SENT.set(state, 0, acked);
+        nextSeq = acked + 1;
+        highest = acked;
+        receiverHas = acked;
+        progressMark = acked;
+    }
+
+    /**
+     * The predecessor recorded an acknowledgement and was killed before consuming up to it:
+     * consume to {@code head}, walking message by message to check that one ends there.
+     */
+    private boolean consumeAcknowledged(long head) {
+        // one message at a time, stopping before any that ends past the record: the read-ahead then
+        // stands at the record if a message (or padding, after END) ends there, else somewhere else
+        ControlledMessageHandler step = (type, buffer, offset, length) -> consumer.readAheadPosition() - head > 0
+                ? ControlledMessageHandler.Action.ABORT : ControlledMessageHandler.Action.CONTINUE;
+        while (consumer.readAheadPosition() - head < 0 && consumer.readAhead(step, 1) == 1) {
+            // on to the next
+        }
+        if (consumer.readAheadPosition() != head) {
+            consumer.seekReadAhead(consumer.position());
+            return false;
+        }
+        consumer.consumeTo(head);
+        return true;
     }
 
     private void record(long seq, long head) {
@@ -190,13 +256,12 @@ public final class QueueSender implements AutoCloseable {
         SEQ[slot].set(state, 0, seq);
         HEAD[slot].set(state, 0, head);
         VERSION.setVolatile(state, 0, version + 1);
-        recordedHead = head;
     }
 
     /**
      * Runs until the stream ended and the receiver recorded it all, or after {@link #stop()},
-     * once the receiver has recorded every message taken (or 5 s passed: what is left is lost,
-     * logged here and reported by the receiver when the next sender joins it).
+     * once the receiver has acknowledged what was sent (or a second passed: what it has not
+     * acknowledged stays in the queue for the next sender).
      */
     public void run() {
         while (phase != Phase.DONE) {
@@ -204,10 +269,10 @@ public final class QueueSender implements AutoCloseable {
                 if (stoppedAt == 0) {
                     stoppedAt = System.nanoTime();
                 }
-                if (window.isEmpty() || System.nanoTime() - stoppedAt > DRAIN_NANOS) {
-                    if (!window.isEmpty()) {
-                        LOG.log(Level.WARNING, "queue ''{0}'': stopped with messages {1,number,#} to {2,number,#} taken and not recorded by the"
-                                + " receiver: they are lost", name, window.firstSeq(), window.nextSeq() - 1);
+                if (!isInFlight() || System.nanoTime() - stoppedAt > DRAIN_NANOS) {
+                    if (isInFlight()) {
+                        LOG.log(Level.INFO, "queue ''{0}'': stopped with messages from {1,number,#} sent and not acknowledged: they"
+                                + " stay in the queue, and the next sender sends those the receiver lacks", name, acked + 1);
                     }
                     return;
                 }
@@ -216,7 +281,7 @@ public final class QueueSender implements AutoCloseable {
         }
     }
 
-    /** Asks {@link #run()} to stop taking messages and return once the receiver has recorded those taken. Any thread. */
+    /** Asks {@link #run()} to stop sending and return once the receiver has acknowledged what was sent. Any thread. */
     public void stop() {
         stopped = true;
     }
@@ -232,7 +297,7 @@ public final class QueueSender implements AutoCloseable {
     }
 
     /**
-     * One duty cycle: control frames, then sending from the window, then taking from the queue.
+     * One duty cycle: control frames, then sending what the queue holds.
      *
      * @return the work done; 0 if there was none
      * @throws BridgeRefusedException if the receiver refused the link (its queue's layout differs)
@@ -257,118 +322,144 @@ public final class QueueSender implements AutoCloseable {
                 }
             }
             case STREAMING -> {
-                work += send();
+                if (!stopped) {
+                    work += send();
+                }
                 retransmitIfStalled(now);
             }
             case DONE -> {
-                return work;
             }
         }
-        if (!stopped) {
-            work += takeFromQueue();
-        }
-        if (ended && window.isEmpty()) {
-            phase = Phase.DONE;
+        if (failure != null) {
+            throw failure;
         }
         return work;
     }
 
+    /** Whether messages (or END) were sent and not yet acknowledged. */
+    private boolean isInFlight() {
+        return highest != acked || endSent;
+    }
+
     /**
      * Frames lost with an Aeron image (an outage longer than its liveness timeout) are never
-     * retransmitted by Aeron; when everything has been sent and acknowledgements have not moved
-     * for three handshake periods, send the window again from its first unacknowledged frame
-     * (the receiver drops what it has).
+     * retransmitted by Aeron; when frames are in flight, sending is not held back, and
+     * acknowledgements have not moved for three handshake periods, send again from the first
+     * unacknowledged message (the receiver drops what it has).
      */
     private void retransmitIfStalled(long now) {
-        if (window.isEmpty() || window.hasUnsent()) {
-            lastProgress = now;
-            return;
-        }
-        if (window.firstSeq() != progressMark) {
-            progressMark = window.firstSeq();
+        if (!isInFlight() || backPressured || acked != progressMark) {
+            progressMark = acked;
             lastProgress = now;
         } else if (now - lastProgress > 3 * handshakeNanos) {
-            window.rewind(window.firstSeq());
+            rewind();
             lastProgress = now;
         }
     }
 
+    /** Reads ahead again from the first unacknowledged message: those the receiver has are numbered, not sent. */
+    private void rewind() {
+        consumer.seekReadAhead(consumer.position());
+        nextSeq = acked + 1;
+        endSent = false;
+    }
+
+    /** Reads ahead and sends; then END, once every producer has closed and all was read. */
     private int send() {
-        int sent = 0;
-        while (sent < SEND_LIMIT && window.hasUnsent()) {
-            int at = window.unsentOffset();
-            long result = data.offer(window.buffer, at, window.frameLength(at));
-            if (result > 0) {
-                window.sent(at);
-                sent++;
-                messagesSent++;
-            } else if (result == Publication.NOT_CONNECTED) {
-                phase = Phase.WAITING; // the receiver went away: a new one joins and says where to resume
-                LOG.log(Level.INFO, "queue ''{0}'': the receiver is unreachable; waiting for it to join again", name);
-                break;
-            } else if (result == Publication.CLOSED || result == Publication.MAX_POSITION_EXCEEDED) {
-                throw new IllegalStateException("queue '" + name + "': the data publication cannot go on ("
-                        + Publication.errorString(result) + ")");
-            } else {
-                break; // back-pressured: the receiver is slower; later
+        int work = 0;
+        backPressured = false;
+        if (endSeq < 0 || nextSeq < endSeq) {
+            long before = highest;
+            work = consumer.readAhead(sender, SEND_LIMIT);
+            if (highest != before) {
+                SENT.set(state, 0, highest);
+            }
+            if (work == 0 && endSeq < 0 && phase == Phase.STREAMING && !backPressured && consumer.isEndOfStreamAhead()) {
+                endSeq = nextSeq;
+                END_SEQ.setVolatile(state, 0, endSeq);
             }
         }
-        return sent;
+        if (endSeq >= 0 && nextSeq == endSeq && !endSent && receiverHas < endSeq && phase == Phase.STREAMING) {
+            BridgeFrames.header(frameHeader, 0, BridgeFrames.END, 0, endSeq);
+            endSent = offer(frameHeader, BridgeFrames.HEADER_LENGTH, null, 0);
+            work += endSent ? 1 : 0;
+        }
+        applyAcknowledgements();
+        return work;
     }
 
-    private int takeFromQueue() {
-        if (ended) {
-            return 0;
+    /** The read-ahead's handler: numbers the message, and sends it unless the receiver has it. */
+    private ControlledMessageHandler.Action sendOne(int type, MemorySegment buffer, long offset, int length) {
+        long seq = nextSeq;
+        long end = consumer.readAheadPosition();
+        if (seq != acked + 1 && (seq - acked > ends.length || end - consumer.position() > windowBytes)
+                || endSeq >= 0 && seq >= endSeq) {
+            return ControlledMessageHandler.Action.ABORT; // the window is full (or the stream ended here)
         }
-        int taken = consumer.controlledRead(taker, READ_LIMIT);
-        recordTaken();
-        if (consumer.position() != recordedHead) {
-            record(window.nextSeq() - 1, consumer.position()); // the read passed padding only
+        if (seq > receiverHas) {
+            BridgeFrames.header(frameHeader, 0, BridgeFrames.DATA, type, seq);
+            payload.wrap(buffer.address() + offset, length);
+            if (!offer(frameHeader, BridgeFrames.HEADER_LENGTH, payload, length)) {
+                return ControlledMessageHandler.Action.ABORT; // it stays at the read-ahead position: sent later
+            }
+            messagesSent++;
         }
-        if (taken == 0 && consumer.isEndOfStream() && appendEnd()) {
-            END_SEQ.setVolatile(state, 0, window.nextSeq() - 1);
-            return 1;
+        ends[(int) seq & mask] = end;
+        nextSeq = seq + 1;
+        if (seq > highest) {
+            highest = seq;
         }
-        return taken;
+        return ControlledMessageHandler.Action.CONTINUE;
     }
 
-    /** Adds END, numbered as the next message would be; false if the window has no room yet. */
-    private boolean appendEnd() {
-        int at = window.reserve(BridgeFrames.HEADER_LENGTH);
-        if (at < 0) {
-            return false;
+    /** Offers a frame of a header and, unless null, a payload; false if it must be offered again later. */
+    private boolean offer(UnsafeBuffer header, int headerLength, UnsafeBuffer body, int bodyLength) {
+        long result = body == null ? data.offer(header, 0, headerLength) : data.offer(header, 0, headerLength, body, 0, bodyLength);
+        if (result > 0) {
+            return true;
         }
-        BridgeFrames.header(window.buffer, at, BridgeFrames.END, 0, window.nextSeq());
-        window.commit(at, BridgeFrames.HEADER_LENGTH);
-        ended = true;
-        return true;
+        if (result == Publication.NOT_CONNECTED) {
+            phase = Phase.WAITING; // the receiver went away: a new one joins and says where to resume
+            LOG.log(Level.INFO, "queue ''{0}'': the receiver is unreachable; waiting for it to join again", name);
+        } else if (result == Publication.CLOSED || result == Publication.MAX_POSITION_EXCEEDED) {
+            failure = new IllegalStateException("queue '" + name + "': the data publication cannot go on ("
+                    + Publication.errorString(result) + ")");
+        } else {
+            backPressured = true; // the receiver is slower: later
+        }
+        return false;
     }
 
-    /** The taker's step after a message's commit: record its number with the position now published. */
-    private void recordTaken() {
-        if (unrecorded) {
-            record(window.nextSeq() - 1, consumer.position());
-            unrecorded = false;
+    /**
+     * Consumes what the receiver has recorded, as far as it has been read ahead (where each
+     * message ends is known only then); once it has recorded END too, the link is done.
+     */
+    private void applyAcknowledgements() {
+        long upTo = Math.min(receiverHas, endSeq >= 0 ? Math.min(highest, endSeq - 1) : highest);
+        if (upTo > acked) {
+            // record first: a kill before the queue is consumed leaves it behind the record, and the successor consumes up to it
+            long end = ends[(int) upTo & mask];
+            record(upTo, end);
+            consumer.consumeTo(end);
+            acked = upTo;
+            if (nextSeq <= upTo) {
+                nextSeq = upTo + 1; // reading again after a rewind, and the receiver had these: go on after them
+            }
         }
-    }
-
-    private ControlledMessageHandler.Action take(int type, MemorySegment buffer, long offset, int length) {
-        recordTaken(); // the previous message's commit is published now
-        int frame = BridgeFrames.HEADER_LENGTH + length;
-        int at = window.reserve(frame);
-        if (at < 0) {
-            return ControlledMessageHandler.Action.ABORT; // the window is full: the queue keeps it
+        if (endSeq >= 0 && receiverHas >= endSeq && acked == endSeq - 1 && phase != Phase.DONE) {
+            if (nextSeq == endSeq) {
+                long end = consumer.readAheadPosition(); // past any padding after the last message
+                record(acked, end);
+                consumer.consumeTo(end);
+            }
+            endSent = false;
+            phase = Phase.DONE;
+            LOG.log(Level.INFO, "queue ''{0}'': end of stream recorded by the receiver after message {1,number,#}", name, acked);
         }
-        BridgeFrames.header(window.buffer, at, BridgeFrames.DATA, type, window.nextSeq());
-        MemorySegment.copy(buffer, offset, window.segment, at + BridgeFrames.HEADER_LENGTH, length);
-        window.commit(at, frame);
-        unrecorded = true;
-        // one message per commit: after a kill, the queue is at most one message past the record
-        return ControlledMessageHandler.Action.COMMIT;
     }
 
     private void offerHello(long forIncarnation) {
-        int length = BridgeFrames.hello(scratch, forIncarnation, linkId, window.firstSeq(), largest, queue.recordLayout());
+        int length = BridgeFrames.hello(scratch, forIncarnation, linkId, acked + 1, largest, queue.recordLayout());
         data.offer(scratch, 0, length); // lost or refused: the next handshake sends it again
     }
 
@@ -401,18 +492,7 @@ public final class QueueSender implements AutoCloseable {
             }
             case BridgeFrames.ACCEPT -> {
                 if (current && phase == Phase.HELLO) {
-                    long next = BridgeFrames.next(buffer, offset);
-                    if (next > window.nextSeq()) {
-                        failure = new IllegalStateException("queue '" + name + "': the receiver expects message " + next
-                                + " but this link has numbered only up to " + (window.nextSeq() - 1) + "; "
-                                + stateName(name) + " does not match the receiver's record (restore it, or remove the"
-                                + " receiver's " + QueueReceiver.stateName(name) + " to start the link afresh)");
-                        return;
-                    }
-                    long from = window.rewind(next);
-                    LOG.log(Level.INFO, "queue ''{0}'': receiver joined, needs {1,number,#}; sending from {2,number,#}", name, next, from);
-                    phase = Phase.STREAMING;
-                    lastProgress = System.nanoTime();
+                    accept(BridgeFrames.next(buffer, offset));
                 }
             }
             case BridgeFrames.REFUSE -> {
@@ -425,8 +505,9 @@ public final class QueueSender implements AutoCloseable {
             }
             case BridgeFrames.ACK -> {
                 long next = BridgeFrames.next(buffer, offset);
-                if (current && phase == Phase.STREAMING && next <= window.nextSeq()) {
-                    window.acknowledge(next);
+                if (current && phase == Phase.STREAMING && next - 1 > receiverHas) {
+                    receiverHas = next - 1;
+                    applyAcknowledgements();
                 }
             }
             default -> LOG.log(Level.DEBUG, "queue ''{0}'': ignored a {1} frame on the control stream", name,
@@ -434,12 +515,36 @@ public final class QueueSender implements AutoCloseable {
         }
     }
 
+    /** A receiver joined, needing message {@code next}: send from the first it lacks. */
+    private void accept(long next) {
+        if (renumber) {
+            if (next - 1 > acked) {
+                // the receiver's numbers are not those of this queue's messages: number them after the receiver's
+                LOG.log(Level.WARNING, "queue ''{0}'': the receiver has numbers up to {1,number,#}; this queue''s messages are"
+                        + " numbered from {2,number,#}", name, next - 1, next);
+                acked = next - 1;
+                highest = acked;
+                record(acked, consumer.position());
+            }
+            QUEUE_INSTANCE.setVolatile(state, 0, queue.instanceId()); // after the record: killed between, a successor renumbers again
+            renumber = false;
+        }
+        // what the receiver has is acknowledged; messages it has that were not read ahead yet (a
+        // predecessor sent them) are read ahead, to number them, and not sent
+        receiverHas = next - 1;
+        rewind();
+        phase = Phase.STREAMING;
+        applyAcknowledgements();
+        LOG.log(Level.INFO, "queue ''{0}'': receiver joined, needs {1,number,#}; sending from {2,number,#}", name, next,
+                Math.max(next, acked + 1));
+        lastProgress = System.nanoTime();
+    }
+
     /** Releases the queue's consumer role, the publication, the subscription and the driver. */
     @Override
     public void close() {
         stopped = true;
         try {
-            recordTaken();
             media.close();
         } finally {
             try {
@@ -452,6 +557,6 @@ public final class QueueSender implements AutoCloseable {
 
     @Override
     public String toString() {
-        return "QueueSender[" + name + ", " + phase + ", next " + window.nextSeq() + "]";
+        return "QueueSender[" + name + ", " + phase + ", acknowledged " + acked + ", next " + nextSeq + "]";
     }
 }
