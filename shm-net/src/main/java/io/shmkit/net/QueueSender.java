@@ -324,6 +324,8 @@ public final class QueueSender implements AutoCloseable {
             case STREAMING -> {
                 if (!stopped) {
                     work += send();
+                } else {
+                    backPressured = false; // nothing is offered any more: only a stall can matter
                 }
                 retransmitIfStalled(now);
             }
@@ -525,6 +527,7 @@ public final class QueueSender implements AutoCloseable {
                 acked = next - 1;
                 highest = acked;
                 record(acked, consumer.position());
+                SENT.set(state, 0, acked);
             }
             QUEUE_INSTANCE.setVolatile(state, 0, queue.instanceId()); // after the record: killed between, a successor renumbers again
             renumber = false;
