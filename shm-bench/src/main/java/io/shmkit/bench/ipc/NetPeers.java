@@ -37,6 +37,7 @@ import org.agrona.concurrent.UnsafeBuffer;
  *   net echoQueue  DIR IN OUT IDLE              a shmkit queue in, another out (the local queue; host B of the bridge)
  *   net echoTcp    SIZE                         a TCP server on an ephemeral loopback port (READY port), Nagle off
  *   net echoAeron  IN_URI OUT_URI IDLE          an embedded driver; a subscription in, a publication out
+ *   net idler      IDLE                         one thread that only idles as IDLE says (a runnable thread, no work)
  *   net bridgeHost DIR IDLE SEND RECEIVE SEND_DATA SEND_CONTROL RECEIVE_DATA RECEIVE_CONTROL
  *                                               one embedded driver; a QueueSender for queue SEND and a
  *                                               QueueReceiver for queue RECEIVE, both on one thread
@@ -59,6 +60,7 @@ public final class NetPeers {
             case "echoQueue" -> echoQueue(SegmentDirectory.of(Path.of(args[2])), args[3], args[4], idle(args[5]));
             case "echoTcp" -> echoTcp(Integer.parseInt(args[2]));
             case "echoAeron" -> echoAeron(args[2], args[3], args[4]);
+            case "idler" -> idler(idle(args[2]));
             case "bridgeHost" -> bridgeHost(SegmentDirectory.of(Path.of(args[2])), args[3], args[4], args[5], args[6], args[7],
                     args[8], args[9]);
             default -> throw new IllegalArgumentException("unknown net role " + args[1]);
@@ -78,6 +80,14 @@ public final class NetPeers {
             while (PeerMain.running()) {
                 idle.idle(consumer.read(echo, 256));
             }
+        }
+    }
+
+    /** A thread with nothing to do, waiting as every other process of the run waits: one more runnable thread. */
+    private static void idler(IdleStrategy idle) {
+        PeerMain.ready("");
+        while (PeerMain.running()) {
+            idle.idle(0);
         }
     }
 

@@ -58,6 +58,9 @@ import org.agrona.concurrent.UnsafeBuffer;
  *       one embedded media driver; the echo process on B reads and writes B's queues.</li>
  *   <li>{@code aeron}: raw Aeron UDP: this JVM and the echo process each embed a media driver; a
  *       publication each way.</li>
+ *   <li>{@code aeron+2}: the same, with two more processes whose one thread only idles as the
+ *       others do: as many busy threads as the bridge row has (a control for what six runnable
+ *       threads on few cores cost, not a transport).</li>
  *   <li>{@code tcp}: one TCP connection on loopback, Nagle off, blocking reads and writes.</li>
  * </ul>
  * Every process and every driver waits with the same idle strategy ({@code --idle}, default
@@ -68,7 +71,9 @@ import org.agrona.concurrent.UnsafeBuffer;
  * Ratios pair the transports' results round by round ({@link Ratio}).
  */
 public final class NetHarness {
-    static final String[] TRANSPORTS = {"local", "bridge", "aeron", "tcp"};
+    static final String[] TRANSPORTS = {"local", "bridge", "aeron", "aeron+2", "tcp"};
+    /** The control row: raw Aeron with this many idling processes, so that it runs as many busy threads as {@code bridge}. */
+    static final String AERON_PARITY = "aeron+2";
     static final int[] SIZES = {32, 4096};
     static final long RING = 1 << 20;
     static final long WARMUP_NANOS = 2_000_000_000L;
@@ -113,7 +118,7 @@ public final class NetHarness {
             for (String transport : order) {
                 for (int size : SIZES) {
                     Result r = measure(transport, size, round, idle, phases);
-                    System.out.printf(Locale.ROOT, "net round %d/%d %-6s %5d B: p50 %8.1f µs  p99 %8.1f µs  %10.0f msg/s%n",
+                    System.out.printf(Locale.ROOT, "net round %d/%d %-7s %5d B: p50 %8.1f µs  p99 %8.1f µs  %10.0f msg/s%n",
                             round, rounds, transport, size, r.p50() / 1e3, r.p99() / 1e3, r.messagesPerSecond());
                     results.add(r);
                 }
@@ -167,7 +172,8 @@ public final class NetHarness {
             return switch (transport) {
                 case "local" -> QueueLink.local(size, idle);
                 case "bridge" -> QueueLink.bridged(size, idle);
-                case "aeron" -> new AeronLink(size, idle);
+                case "aeron" -> new AeronLink(size, idle, 0);
+                case AERON_PARITY -> new AeronLink(size, idle, 2);
                 case "tcp" -> new TcpLink(size, idle);
                 default -> throw new IllegalArgumentException(transport);
             };
@@ -378,8 +384,12 @@ public final class NetHarness {
         private final MemorySegment view;
         private final FragmentAssembler onEcho;
 
-        AeronLink(int size, String idle) {
+        /** Raw Aeron, with {@code idlers} processes that only idle (a thread each) running beside it. */
+        AeronLink(int size, String idle, int idlers) {
             super(size, idle);
+            for (int i = 0; i < idlers; i++) {
+                peers.add(PeerProcess.start("net", "idler", idle)); // stopped with the echo peer by close(), or by their stdin watchdog
+            }
             String ping = udp();
             String pong = udp();
             peers.add(PeerProcess.start("net", "echoAeron", ping, pong, idle));
@@ -496,7 +506,11 @@ public final class NetHarness {
                 .append(" process and media driver waits with the `").append(idle).append("` idle strategy (TCP in the kernel).")
                 .append(" `bridge`: shmkit queue → bridge → UDP loopback → bridge → queue → echo process → queue → bridge → UDP →")
                 .append(" bridge → queue, four bridge halves in two processes with a media driver each; `aeron`: a publication each")
-                .append(" way between this JVM and the echo process, a driver each; `tcp`: one loopback connection, Nagle off;")
+                .append(" way between this JVM and the echo process, a driver each; `aeron+2`: the same with two more processes")
+                .append(" whose one thread only idles, so that it runs the bridge row's six busy threads (a control, not a")
+                .append(" transport: under the `yield` and `spin` strategies an idling thread stays runnable, under `backoff` it")
+                .append(" sleeps and the row is plain `aeron`; and the idlers are off the message path, so the bridge's ratio to it")
+                .append(" still holds the waits for the four extra threads a bridge round trip passes through); `tcp`: one loopback connection, Nagle off;")
                 .append(" `local`: two shmkit queues, no network. ").append(rounds).append(" rounds, each in fresh processes; a round")
                 .append(" measures 3 s of round trips after 2 s of warm-up, then streams 300,000 (32 B) or 30,000 (4 KiB) messages")
                 .append(" with the echoes received concurrently. Values are medians over rounds; ratios pair rounds (95% t-interval")
@@ -522,7 +536,7 @@ public final class NetHarness {
         }
         md.append("\n| comparison | ratio (interval) |\n|---|---|\n");
         for (int size : SIZES) {
-            for (String other : List.of("tcp", "local")) {
+            for (String other : List.of(AERON_PARITY, "tcp", "local")) {
                 md.append(String.format(Locale.ROOT, "| %d B: bridge round-trip p50 ÷ %s's | %s |%n", size, other,
                         Ratio.paired(series(results, "bridge", size, Result::p50), series(results, other, size, Result::p50)).text()));
                 md.append(String.format(Locale.ROOT, "| %d B: bridge throughput ÷ %s's | %s |%n", size, other,
