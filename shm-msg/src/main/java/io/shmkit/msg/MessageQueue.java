@@ -415,6 +415,13 @@ public final class MessageQueue implements AutoCloseable, io.shmkit.core.Attacha
 
     /** As {@link #isEndOfStream()}, with every message before {@code consumed} counted as consumed. */
     boolean isEndOfStream(long consumed) {
+        // the cheap words first: while a message waits, or a producer that attached has not closed, the
+        // stream has not ended (a false answer is a snapshot, as every answer here is), and a polling
+        // consumer asks on every idle turn; only a possible end pays for the role's holder slots
+        long attachesSeen = (long) LONG.getAcquire(data, control + ATTACHES);
+        if (tail() != consumed || attachesSeen == 0 || (long) LONG.getAcquire(data, control + END_OF_STREAM_AT) != attachesSeen) {
+            return false;
+        }
         // the role first: a producer that attaches, sends and closes after this read changes attaches
         if (producerRole.availablePermits() != producerRole.permits()) {
             return false;
