@@ -94,6 +94,11 @@ public final class QueueSender implements AutoCloseable {
     private long lastHandshake;
     private long lastProgress;
     private long progressMark;
+    private final RoundTrip roundTrip = new RoundTrip();
+    /** When this session's first HELLO went, for a round-trip sample at its ACCEPT; 0 once taken. */
+    private long helloSentAt;
+    /** When {@link #highest} was sent, for a round-trip sample at the ACK that covers it; 0 once taken. */
+    private long highestSentAt;
     /** The last number the receiver recorded: the queue is consumed up to the end of that message. */
     private long acked;
     /** The number of the next message read ahead. */
@@ -350,10 +355,14 @@ public final class QueueSender implements AutoCloseable {
      * unacknowledged message (the receiver drops what it has).
      */
     private void retransmitIfStalled(long now) {
+        if (acked != progressMark) {
+            roundTrip.progressed();
+        }
         if (!isInFlight() || backPressured || acked != progressMark) {
             progressMark = acked;
             lastProgress = now;
-        } else if (now - lastProgress > 3 * handshakeNanos) {
+        } else if (now - lastProgress > roundTrip.stallNanos(3 * handshakeNanos)) {
+            roundTrip.resent();
             rewind();
             lastProgress = now;
         }
@@ -364,6 +373,7 @@ public final class QueueSender implements AutoCloseable {
         consumer.seekReadAhead(consumer.position());
         nextSeq = acked + 1;
         endSent = false;
+        highestSentAt = 0; // the ACK that covers it may now answer a resend: no sample
     }
 
     /** Reads ahead and sends; then END, once every producer has closed and all was read. */
@@ -375,6 +385,8 @@ public final class QueueSender implements AutoCloseable {
             work = consumer.readAhead(sender, SEND_LIMIT);
             if (highest != before) {
                 SENT.set(state, 0, highest);
+                // one clock read per batch: its messages went within microseconds of each other
+                highestSentAt = highest > receiverHas ? System.nanoTime() : 0;
             }
             if (work == 0 && endSeq < 0 && phase == Phase.STREAMING && !backPressured && consumer.isEndOfStreamAhead()) {
                 endSeq = nextSeq;
@@ -428,6 +440,7 @@ public final class QueueSender implements AutoCloseable {
                     + Publication.errorString(result) + ")");
         } else {
             backPressured = true; // the receiver is slower: later
+            highestSentAt = 0; // an acknowledgement now waits on the receiver's queue, not on the link: no sample
         }
         return false;
     }
@@ -461,6 +474,9 @@ public final class QueueSender implements AutoCloseable {
     }
 
     private void offerHello(long forIncarnation) {
+        if (forIncarnation != 0 && helloSentAt == 0) {
+            helloSentAt = System.nanoTime();
+        }
         int length = BridgeFrames.hello(scratch, forIncarnation, linkId, acked + 1, largest, queue.recordLayout());
         data.offer(scratch, 0, length); // lost or refused: the next handshake sends it again
     }
@@ -486,6 +502,7 @@ public final class QueueSender implements AutoCloseable {
                     incarnation = frameIncarnation;
                     session = image;
                     phase = Phase.HELLO;
+                    helloSentAt = 0; // the HELLO sent just below starts this session's handshake sample
                 }
                 if (phase == Phase.HELLO || phase == Phase.DONE) {
                     lastHandshake = System.nanoTime();
@@ -508,6 +525,10 @@ public final class QueueSender implements AutoCloseable {
             case BridgeFrames.ACK -> {
                 long next = BridgeFrames.next(buffer, offset);
                 if (current && phase == Phase.STREAMING && next - 1 > receiverHas) {
+                    if (highestSentAt > 0 && next - 1 >= highest) {
+                        roundTrip.sample(System.nanoTime() - highestSentAt);
+                        highestSentAt = 0;
+                    }
                     receiverHas = next - 1;
                     applyAcknowledgements();
                 }
@@ -519,6 +540,10 @@ public final class QueueSender implements AutoCloseable {
 
     /** A receiver joined, needing message {@code next}: send from the first it lacks. */
     private void accept(long next) {
+        if (helloSentAt > 0) {
+            roundTrip.sample(System.nanoTime() - helloSentAt);
+            helloSentAt = 0;
+        }
         if (renumber) {
             if (next - 1 > acked) {
                 // the receiver's numbers are not those of this queue's messages: number them after the receiver's
