@@ -13,6 +13,7 @@ import io.shmkit.process.Children;
 import io.shmkit.process.JvmProcess;
 import io.shmkit.sync.Debugged;
 import io.shmkit.sync.LockOptions;
+import io.shmkit.sync.CountingIdle;
 import io.shmkit.sync.ProcessKey;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -226,7 +227,8 @@ class CrossProcessQueueTest extends SegmentTestSupport {
 
     @Test
     void aConsumerKilledMidBatchIsNamedToWaitingProducersThenTakenOverAndItsBatchRedelivered() throws Exception {
-        QueueOptions options = QueueOptions.oneProducer(4096).withWaiting(WAITING);
+        CountingIdle idle = new CountingIdle();
+        QueueOptions options = QueueOptions.oneProducer(4096).withWaiting(WAITING.withIdleStrategy(idle));
         try (MessageQueue queue = MessageQueue.create(dir, "q", options); QueueProducer producer = queue.producer()) {
             long stuckAt = 150;
             JvmProcess victim = child("consume", "q", "1", Long.toString(stuckAt));
@@ -260,6 +262,7 @@ class CrossProcessQueueTest extends SegmentTestSupport {
                 seq++;
             }
             long sent = seq;
+            int idledBefore = idle.calls();
             CompletableFuture<QueueFullException> waiting = CompletableFuture.supplyAsync(() -> {
                 try {
                     producer.put(1, new byte[Checksummed.length(sent)], Duration.ofMinutes(5));
@@ -270,7 +273,7 @@ class CrossProcessQueueTest extends SegmentTestSupport {
                     throw new IllegalStateException(e);
                 }
             });
-            Thread.sleep(50);
+            idle.awaitMoreThan(idledBefore, Duration.ofSeconds(30)); // the put found the ring full and waits
             assertFalse(waiting.isDone(), "the producer waits while the consumer lives");
             victim.kill();
             assertTrue(victim.join(Duration.ofSeconds(30)));

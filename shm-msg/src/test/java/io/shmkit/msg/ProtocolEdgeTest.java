@@ -12,6 +12,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.shmkit.core.SegmentFormatException;
 import io.shmkit.core.SegmentTestSupport;
+import io.shmkit.sync.CountingIdle;
 import io.shmkit.sync.ProcessKey;
 import java.lang.foreign.MemorySegment;
 import java.time.Duration;
@@ -153,7 +154,9 @@ class ProtocolEdgeTest extends SegmentTestSupport {
 
     @Test
     void aLiveProcessHoldingTheClaimerWordNeverMakesATryFormWaitNorATimedFormOverstay() throws Exception {
-        try (MessageQueue queue = MessageQueue.create(dir, "q", FAST); QueueProducer producer = queue.producer()) {
+        CountingIdle idle = new CountingIdle();
+        QueueOptions counted = FAST.withWaiting(FAST.waiting().withIdleStrategy(idle));
+        try (MessageQueue queue = MessageQueue.create(dir, "q", counted); QueueProducer producer = queue.producer()) {
             // as if another thread of a live process stopped (SIGSTOP, a debugger) holding the word
             MessageQueue.LONG.setVolatile(queue.data, queue.control + QueueDescriptor.CLAIMER, ProcessKey.self());
             assertTimeoutPreemptively(Duration.ofSeconds(5), () -> {
@@ -165,6 +168,7 @@ class ProtocolEdgeTest extends SegmentTestSupport {
             assertTrue(System.nanoTime() - start < Duration.ofSeconds(5).toNanos());
             assertTrue(full.getMessage().contains("claimer word held by pid " + ProcessHandle.current().pid()), full.getMessage());
             CompletableFuture<Throwable> waiting = new CompletableFuture<>();
+            int idledBefore = idle.calls();
             Thread waiter = Thread.ofPlatform().start(() -> {
                 try {
                     producer.put(1, new byte[1], Duration.ofMinutes(5));
@@ -173,7 +177,7 @@ class ProtocolEdgeTest extends SegmentTestSupport {
                     waiting.complete(t);
                 }
             });
-            Thread.sleep(50);
+            idle.awaitMoreThan(idledBefore, Duration.ofSeconds(30)); // the put is waiting for the word, not yet at the door
             waiter.interrupt();
             assertTrue(waiting.get(10, TimeUnit.SECONDS) instanceof InterruptedException);
             MessageQueue.LONG.setVolatile(queue.data, queue.control + QueueDescriptor.CLAIMER, 0L);

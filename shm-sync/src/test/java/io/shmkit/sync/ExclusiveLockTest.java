@@ -9,7 +9,7 @@ import io.shmkit.core.Access;
 import io.shmkit.core.SegmentLayoutException;
 import io.shmkit.core.SharedLong;
 import io.shmkit.core.SharedStruct;
-import java.util.concurrent.CountDownLatch;
+import java.time.Duration;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
@@ -38,13 +38,15 @@ class ExclusiveLockTest extends LockTestSupport {
     void aWaiterGetsTheLockWhenTheHolderUnlocks() throws Exception {
         try (SharedMutex mutex = SharedMutex.create(dir, "m")) {
             mutex.lock();
+            CountingIdle idle = new CountingIdle();
+            SharedMutex waiting = mutex.withOptions(LockOptions.DEFAULT.withIdleStrategy(idle));
             Future<Boolean> waiter = inThread(() -> {
-                mutex.lock();
-                boolean held = mutex.isHeldByCurrentThread();
-                mutex.unlock();
+                waiting.lock();
+                boolean held = waiting.isHeldByCurrentThread();
+                waiting.unlock();
                 return held;
             });
-            Thread.sleep(50);
+            idle.awaitMoreThan(0, Duration.ofSeconds(30)); // it found the lock held, and waits
             assertFalse(waiter.isDone(), "the waiter got a held lock");
             mutex.unlock();
             assertTrue(waiter.get(10, TimeUnit.SECONDS));
@@ -68,36 +70,36 @@ class ExclusiveLockTest extends LockTestSupport {
     void lockInterruptiblyEndsOnInterruptAndLockKeepsWaitingThenRestoresTheFlag() throws Exception {
         try (SharedMutex mutex = SharedMutex.create(dir, "m")) {
             mutex.lock();
-            CountDownLatch waiting = new CountDownLatch(1);
+            // each waiter idles through a counting strategy: the interrupt is sent once it is waiting, not at the door
+            CountingIdle idle = new CountingIdle();
+            SharedMutex waiting = mutex.withOptions(LockOptions.DEFAULT.withIdleStrategy(idle));
             Thread[] waiter = new Thread[1];
             Future<Boolean> interruptible = inThread(() -> {
                 waiter[0] = Thread.currentThread();
-                waiting.countDown();
                 try {
-                    mutex.lockInterruptibly();
+                    waiting.lockInterruptibly();
                     return false;
                 } catch (InterruptedException expected) {
                     return true;
                 }
             });
-            waiting.await();
-            Thread.sleep(20);
+            idle.awaitMoreThan(0, Duration.ofSeconds(30));
             waiter[0].interrupt();
             assertTrue(interruptible.get(10, TimeUnit.SECONDS), "lockInterruptibly ignored the interrupt");
 
-            CountDownLatch waiting2 = new CountDownLatch(1);
+            CountingIdle idle2 = new CountingIdle();
+            SharedMutex waiting2 = mutex.withOptions(LockOptions.DEFAULT.withIdleStrategy(idle2));
             Future<Boolean> uninterruptible = inThread(() -> {
                 waiter[0] = Thread.currentThread();
-                waiting2.countDown();
-                mutex.lock();
+                waiting2.lock();
                 boolean flag = Thread.interrupted();
-                mutex.unlock();
+                waiting2.unlock();
                 return flag;
             });
-            waiting2.await();
-            Thread.sleep(20);
+            idle2.awaitMoreThan(0, Duration.ofSeconds(30));
             waiter[0].interrupt();
-            Thread.sleep(20);
+            int atInterrupt = idle2.calls();
+            idle2.awaitMoreThan(atInterrupt + 1, Duration.ofSeconds(30)); // it went on waiting after the interrupt
             assertFalse(uninterruptible.isDone(), "lock() gave up on interrupt");
             mutex.unlock();
             assertTrue(uninterruptible.get(10, TimeUnit.SECONDS), "lock() lost the interrupt it swallowed");

@@ -159,15 +159,17 @@ class LockDefectsTest extends LockTestSupport {
                 assertTrue(waited >= 200 && waited < 5_000, "the timed form waited " + waited + " ms");
                 semaphore.markConsistent();
             });
+            CountingIdle idle = new CountingIdle();
+            SharedSemaphore waiting = semaphore.withOptions(LockOptions.DEFAULT.withIdleStrategy(idle));
             Future<Boolean> interrupted = inThread(() -> {
                 try {
-                    semaphore.acquire();
+                    waiting.acquire();
                     return false;
                 } catch (InterruptedException expected) {
                     return true;
                 }
             });
-            Thread.sleep(50);
+            idle.awaitMoreThan(0, java.time.Duration.ofSeconds(30)); // waiting on the live holder's word
             stopThreads(); // interrupts it
             assertTrue(interrupted.get(10, TimeUnit.SECONDS), "acquire() ignored the interrupt");
             forge(semaphore, LockDescriptor.OWNER_OFFSET, 0);

@@ -22,9 +22,13 @@ class SemaphoreTest extends LockTestSupport {
             assertEquals(3, s.heldPermits());
             assertFalse(s.tryAcquire());
             assertFalse(s.tryAcquire(30, TimeUnit.MILLISECONDS));
-            Future<Boolean> waiter = inThread(() -> s.tryAcquire(2, 10, TimeUnit.SECONDS));
+            CountingIdle idle = new CountingIdle();
+            SharedSemaphore waiting = s.withOptions(LockOptions.DEFAULT.withIdleStrategy(idle));
+            Future<Boolean> waiter = inThread(() -> waiting.tryAcquire(2, 30, TimeUnit.SECONDS));
+            idle.awaitMoreThan(0, java.time.Duration.ofSeconds(30));
             s.release();
-            Thread.sleep(30);
+            // two idles after the release began: the attempt between them saw one permit free, and waited on
+            idle.awaitMoreThan(idle.calls() + 1, java.time.Duration.ofSeconds(30));
             assertFalse(waiter.isDone(), "two permits were taken when one was free");
             s.release();
             assertTrue(waiter.get(10, TimeUnit.SECONDS));

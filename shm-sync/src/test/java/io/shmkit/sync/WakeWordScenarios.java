@@ -87,12 +87,15 @@ public final class WakeWordScenarios {
              SharedStructArray<Point> readOnly = SharedStructArray.open(dir, "points", Point.class, Access.READ_ONLY)) {
             SharedSeqLock writer = SharedSeqLock.of(points).withOptions(LockOptions.KERNEL_WAITS);
             AtomicBoolean writing = new AtomicBoolean();
+            CountingIdle readerIdle = new CountingIdle();
             Thread w = new Thread(() -> writer.write(() -> {
                 writing.set(true);
+                // the write lasts until the reader has idled as long as it would before sleeping in the kernel
                 try {
-                    Thread.sleep(300);
-                } catch (InterruptedException e) {
-                    throw new AssertionError(e);
+                    readerIdle.awaitMoreThan(LockOptions.KERNEL_WAIT_AFTER - 1, java.time.Duration.ofSeconds(60));
+                } catch (InterruptedException | AssertionError e) {
+                    System.out.println("the reader never waited: " + e);
+                    System.exit(3);
                 }
                 points.set(3, new Point(3, 4));
             }));
@@ -100,7 +103,7 @@ public final class WakeWordScenarios {
             while (!writing.get()) {
                 Thread.onSpinWait();
             }
-            SharedSeqLock reader = SharedSeqLock.of(readOnly).withOptions(LockOptions.KERNEL_WAITS);
+            SharedSeqLock reader = SharedSeqLock.of(readOnly).withOptions(LockOptions.KERNEL_WAITS.withIdleStrategy(readerIdle));
             Point read = reader.read(readOnly, 3);
             w.join();
             System.out.println("read-only reader read " + read + "; its wake word is " + (reader.owner.wake.isOn() ? "on" : "off"));
