@@ -272,8 +272,25 @@ def docstring(directory):
     check("seg.get_lock()" in example, example)
     print(example)
     shmkit.DEV_SHM = directory
-    namespace = {"Segment": shmkit.Segment}          # imported by the docstring's first example
-    exec(compile(example, "<shmkit docstring>", "exec"), namespace)
+    # SegmentLock.acquire calls the module's _idle() only after it read an owner word that another holder
+    # set: its first such call is recorded (a flushed BLOCKED line) as the proof that the example is
+    # waiting inside acquire, which the Java side waits for before it checks the counter and unlocks
+    blocked = []
+    idle = shmkit._idle
+
+    def recording_idle(attempt):
+        if not blocked and sys._getframe(1).f_code is shmkit.SegmentLock.acquire.__code__:
+            blocked.append(attempt)
+            print("BLOCKED in SegmentLock.acquire", flush=True)
+        idle(attempt)
+
+    shmkit._idle = recording_idle
+    try:
+        namespace = {"Segment": shmkit.Segment}      # imported by the docstring's first example
+        exec(compile(example, "<shmkit docstring>", "exec"), namespace)
+    finally:
+        shmkit._idle = idle
+    check(blocked, "the example never waited in acquire: no one else held the lock")
     check(namespace["seg"].closed, "the with block left the segment attached")
     print("docstring ok")
 

@@ -106,20 +106,41 @@ public final class KernelWaitChild {
      */
     static final LockOptions SLOW_CHECKS = KERNEL.withOwnerCheckInterval(Duration.ofSeconds(30));
 
-    /** Echoes {@code count} messages from queue {@code name} to queue {@code name.back}. */
+    /**
+     * How many times the other side's commits found this side's sleep announced and woke it: the
+     * epoch (bits 1 to 31) of the wake word this side's consumer sleeps on, which only a waker
+     * advances, and only when it clears an ANNOUNCED bit that {@link io.shmkit.sync.WakeWord#sleep}
+     * set on its way into {@code FUTEX_WAIT}. Each one is a commit that raced a sleep; none means
+     * this side never announced a kernel sleep, and the run proved nothing about lost wake-ups.
+     */
+    static long announcedSleepsWoken(io.shmkit.sync.WakeWord word, int before) {
+        if (!word.isOn()) {
+            throw new AssertionError("kernel waits are off: " + word);
+        }
+        return ((word.value() >>> 1) - (before >>> 1)) & 0x7FFF_FFFFL;
+    }
+
+    /**
+     * Echoes {@code count} messages from queue {@code name} to queue {@code name.back}; prints how
+     * many of its announced sleeps on {@code name} the producer's commits woke after the first exchange.
+     */
     static void raceConsume(SegmentDirectory dir, String name, long count) throws Exception {
         try (MessageQueue in = MessageQueue.open(dir, name, SLOW_CHECKS); QueueConsumer consumer = in.consumer();
              MessageQueue back = MessageQueue.open(dir, name + ".back", SLOW_CHECKS); QueueProducer echo = back.producer()) {
-            for (long i = 0; i < count; i++) {
+            echo.put(1, consumer.take(Duration.ofSeconds(120)).payload(), Duration.ofSeconds(120));
+            int before = in.consumerWake.value(); // counted after the first exchange, which waits for the other JVM's start
+            for (long i = 1; i < count; i++) {
                 echo.put(1, consumer.take(Duration.ofSeconds(120)).payload(), Duration.ofSeconds(120));
             }
+            System.out.println("echo: announced sleeps woken " + announcedSleepsWoken(in.consumerWake, before));
         }
     }
 
     /**
      * Sends {@code count} messages, each after a gap from none to a few milliseconds and each
      * waiting for its echo: the other side is caught spinning, announcing, and asleep, and a
-     * lost wake-up in either direction stalls the exchange. Prints the longest round trip.
+     * lost wake-up in either direction stalls the exchange. Prints the longest round trip, and
+     * how many of its announced sleeps on {@code name.back} the echo's commits woke after the first exchange.
      */
     static void raceProduce(SegmentDirectory dir, String name, long count) throws Exception {
         java.util.SplittableRandom random = new java.util.SplittableRandom(42);
@@ -127,7 +148,11 @@ public final class KernelWaitChild {
              MessageQueue back = MessageQueue.open(dir, name + ".back", SLOW_CHECKS); QueueConsumer echoes = back.consumer()) {
             byte[] message = new byte[8];
             long longest = 0;
+            int before = 0;
             for (long i = 0; i < count; i++) {
+                if (i == 1) {
+                    before = back.consumerWake.value(); // counted after the first exchange, as the echo counts
+                }
                 int gap = random.nextInt(100);
                 if (gap < 3) {
                     Thread.sleep(1 + random.nextInt(2));
@@ -145,6 +170,7 @@ public final class KernelWaitChild {
                 longest = Math.max(longest, System.nanoTime() - t0);
             }
             System.out.println("longest round trip " + longest / 1_000_000 + " ms over " + count);
+            System.out.println("producer: announced sleeps woken " + announcedSleepsWoken(back.consumerWake, before));
         }
     }
 

@@ -112,6 +112,14 @@ class KernelWaitTest extends SegmentTestSupport {
         assertFalse(consumerSleepAnnounced("q"), "one wake by the next producer cleared it: no later message pays for the dead");
     }
 
+    /** The number a child printed after {@code label}; fails naming its output if it printed none. */
+    private static long reported(JvmProcess child, String label) {
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile(java.util.regex.Pattern.quote(label) + "(\\d+)")
+                .matcher(child.output());
+        assertTrue(m.find(), () -> "no '" + label + "' in the output:\n" + child.output());
+        return Long.parseLong(m.group(1));
+    }
+
     @Test
     void noWakeUpIsLostWhenCommitsRaceWithAnnouncements() throws Exception {
         MessageQueue.create(dir, "q", QueueOptions.oneProducer(1024)).close();
@@ -123,6 +131,14 @@ class KernelWaitTest extends SegmentTestSupport {
         echo.joinChecked(START);
         String out = producer.output();
         long longest = Long.parseLong(out.replaceAll("(?s).*longest round trip (\\d+) ms.*", "$1"));
+        // the race was run in both directions only if each side announced kernel sleeps that the
+        // other's commits then had to wake: counted from each wake word's epoch, not hoped for
+        long producerSleeps = reported(producer, "producer: announced sleeps woken ");
+        long echoSleeps = reported(echo, "echo: announced sleeps woken ");
+        System.out.printf("round trips %d: the echo was woken from %d announced sleeps, the producer from %d%n", count,
+                echoSleeps, producerSleeps);
+        assertTrue(echoSleeps > 0, "the echo never announced a kernel sleep that a commit woke\n" + echo.output());
+        assertTrue(producerSleeps > 0, "the producer never announced a kernel sleep that a commit woke\n" + out);
         // a lost wake-up sleeps out the 30 s bound; a busy machine delays a round trip by milliseconds
         assertTrue(longest < 10_000, "a round trip took " + longest + " ms: a wake-up was lost\n" + out);
     }

@@ -339,6 +339,8 @@ class PythonLockInteropTest extends SegmentTestSupport {
     /**
      * The get_lock() example of shmkit's module docstring, taken from {@code shmkit.__doc__} and run
      * as written while this JVM holds the lock: it must not write until Java unlocks, then add 1.
+     * That the example is waiting inside {@code acquire} (not merely started) is recorded by
+     * lock_check.py, whose docstring mode prints BLOCKED at the acquire loop's first idle step.
      */
     @Test
     void theModuleDocstringsLockExampleRunsAsWritten() throws Exception {
@@ -348,9 +350,9 @@ class PythonLockInteropTest extends SegmentTestSupport {
             lock.lock();
             try {
                 py = new Py("docstring");
-                py.awaitLine("with Segment(\"counter\") as seg:"); // it prints the example before it runs it
-                Thread.sleep(300);
+                py.awaitLine("BLOCKED in SegmentLock.acquire"); // the example runs and has found the lock held
                 assertEquals(41, counter.getVolatile(), "the example wrote while Java held the lock:\n" + py.output());
+                assertEquals(new LockHolder(ProcessHandle.current().pid(), 1, true), lock.owner().orElseThrow());
             } finally {
                 lock.unlock();
             }
