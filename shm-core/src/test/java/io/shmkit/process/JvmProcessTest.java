@@ -194,19 +194,41 @@ class JvmProcessTest extends SegmentTestSupport {
         }
     }
 
-    /** Starts a thread that writes after a while, and returns at once. */
+    /**
+     * Starts a thread that writes (or fails) only once this target has returned and TargetMain's
+     * main thread is joining the threads it started, and returns at once.
+     */
     static void laterInAThread(SharedLong value, boolean fail) {
+        Thread main = Thread.currentThread();
         Thread.ofPlatform().start(() -> {
-            try {
-                Thread.sleep(300);
-            } catch (InterruptedException e) {
-                return;
+            // proven from main's stack, not slept for: a slow child would otherwise write before the target returned, and
+            // the test would pass even if TargetMain closed the segments without joining. A TargetMain that does not join
+            // ends main without ever being seen in a join: then the write below comes after the close, and fails.
+            while (main.isAlive() && !joinsAfterTheTargetReturned(main)) {
+                try {
+                    Thread.sleep(1);
+                } catch (InterruptedException e) {
+                    return;
+                }
             }
             if (fail) {
                 throw new IllegalStateException("the thread failed");
             }
             value.set(42);
         });
+    }
+
+    /** Whether {@code main} is in a Thread.join called by TargetMain itself, which is no longer in the target. */
+    private static boolean joinsAfterTheTargetReturned(Thread main) {
+        boolean inJoin = false;
+        for (StackTraceElement frame : main.getStackTrace()) {
+            if (frame.getClassName().equals(Thread.class.getName()) && frame.getMethodName().equals("join")) {
+                inJoin = true;
+            } else if (!frame.getClassName().startsWith("java.") && !frame.getClassName().startsWith("jdk.")) {
+                return inJoin && frame.getClassName().equals(TargetMain.class.getName()); // the first frame outside the JDK
+            }
+        }
+        return false;
     }
 
     @Test
@@ -222,14 +244,18 @@ class JvmProcessTest extends SegmentTestSupport {
     }
 
     /** A parent that starts a child and returns without joining it, with a temporary segment the child uses. */
-    static void parentThatDoesNotJoin(SegmentDirectory directory, boolean childFails) throws Exception {
+    static void parentThatDoesNotJoin(SegmentDirectory directory, SharedLong release, boolean childFails) throws Exception {
         var value = SharedLong.create(directory.temporary(), "unjoined", 0);
-        JvmProcess.target(JvmProcessTest.class, "childOfAnUnjoiningParent", value, childFails).start();
+        JvmProcess.target(JvmProcessTest.class, "childOfAnUnjoiningParent", value, release, childFails).start();
         System.out.println("parent returns");
     }
 
-    static void childOfAnUnjoiningParent(SharedLong value, boolean fail) throws InterruptedException {
-        Thread.sleep(500);
+    /** Uses its parent's temporary segment once the test releases it, that is once the parent is waiting for it at exit. */
+    static void childOfAnUnjoiningParent(SharedLong value, SharedLong release, boolean fail) throws InterruptedException {
+        ProcessHandle parent = ProcessHandle.current().parent().orElseThrow();
+        while (release.getVolatile() == 0 && parent.isAlive()) { // a parent that did not wait is gone: then use it now
+            Thread.sleep(10);
+        }
         value.set(7);
         System.out.println("child saw its segment: " + value.get());
         if (fail) {
@@ -240,16 +266,20 @@ class JvmProcessTest extends SegmentTestSupport {
     @Test
     void aParentThatExitsWithoutJoiningWaitsForItsChildAndReportsItsFailure() throws Exception {
         for (boolean fail : new boolean[] {false, true}) {
-            try (JvmProcess parent = JvmProcess.target(JvmProcessTest.class, "parentThatDoesNotJoin", dir, fail)
+            try (var release = SharedLong.create(dir.temporary(), "release", 0); // the test's own, unlinked when closed
+                 JvmProcess parent = JvmProcess.target(JvmProcessTest.class, "parentThatDoesNotJoin", dir, release, fail)
                     .captureOutput().start()) {
+                // the child touches the parent's segment only after the parent has returned and says it waits for it
+                waitForOutput(parent, "shmkit: waiting for child JVM JvmProcessTest.childOfAnUnjoiningParent");
+                release.setVolatile(1);
                 parent.joinChecked(LONG);
                 String out = parent.output();
                 assertTrue(out.contains("parent returns") && out.contains("child saw its segment: 7"), out);
-                assertTrue(out.contains("shmkit: waiting for child JVM JvmProcessTest.childOfAnUnjoiningParent"), out);
                 assertEquals(fail, out.contains("shmkit: child JVM JvmProcessTest.childOfAnUnjoiningParent"), out);
                 assertEquals(fail, out.contains("exited with 1; its output:"), out);
                 try (var left = Files.list(dir.path())) {
-                    assertEquals(List.of(), left.toList(), "the temporary segment went after the child");
+                    assertEquals(List.of(), left.filter(f -> !f.getFileName().toString().startsWith("release")).toList(),
+                            "the temporary segment went after the child");
                 }
             }
         }

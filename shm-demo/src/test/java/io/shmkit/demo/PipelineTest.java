@@ -34,9 +34,15 @@ class PipelineTest {
     void aSlowReducerSlowsTheGeneratorAndNothingIsDropped() throws Exception {
         int buffers = 4;
         try (var shm = new SharedMemoryPipeline(SIZE, buffers, Duration.ofMillis(5))) {
-            shm.push(60);
+            // push returns once the reducer has folded the block in: both stage JVMs are up. Without this, the generator
+            // would fill every buffer while they start, and the assertion below would hold whatever the reducer's pace.
+            shm.push(1);
+            assertTrue(shm.mostInFlight() <= 1, "one block in flight during start-up, no buffer filled ahead: " + shm.mostInFlight());
+            shm.push(59);
             // the generator never got more than the pool of buffers ahead of the reducer: it waited for free buffers
             assertTrue(shm.mostInFlight() <= buffers, "in flight: " + shm.mostInFlight() + " of " + buffers + " buffers");
+            // and it got that far ahead while both stages ran, not while they started: with every buffer taken, the next
+            // block had to wait for the reducer to free one
             assertEquals(buffers, shm.mostInFlight(), "the generator filled every buffer while the reducer lagged");
             assertEquals(Blocks.inOneJvm(60, SIZE), shm.finish(), "every block reduced, once, in order");
         }

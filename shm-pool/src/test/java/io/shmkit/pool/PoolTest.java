@@ -389,14 +389,16 @@ class PoolTest extends SegmentTestSupport {
         return v;
     }
 
+    /** The output once it holds the whole line that starts with {@code prefix}: up to its newline, not part of it. */
     private static String awaitLine(JvmProcess p, String prefix) throws InterruptedException {
         long deadline = System.nanoTime() + LONG.toNanos();
-        while (!p.output().contains(prefix)) {
-            assertTrue(p.isAlive() && System.nanoTime() < deadline, "no " + prefix + "line: " + p.output());
+        String out;
+        int at;
+        while ((at = (out = p.output()).indexOf(prefix)) < 0 || out.indexOf('\n', at) < 0) {
+            assertTrue(p.isAlive() && System.nanoTime() < deadline, "no whole " + prefix + "line: " + out);
             Thread.sleep(20);
         }
-        Thread.sleep(50);
-        return p.output();
+        return out;
     }
 
     private static String line(String out, String prefix) {
