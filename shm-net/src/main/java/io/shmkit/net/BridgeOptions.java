@@ -85,7 +85,7 @@ public record BridgeOptions(String dataChannel, int dataStreamId, String control
         return new BridgeOptions(dataChannel, dataStreamId, controlChannel, controlStreamId, directory, windowBytes, handshakeEvery, idle);
     }
 
-    /** The same, with a retransmit window of {@code bytes}. */
+    /** The same, with at most {@code bytes} of the local queue in flight (sent, not yet acknowledged). */
     public BridgeOptions withWindowBytes(int bytes) {
         return new BridgeOptions(dataChannel, dataStreamId, controlChannel, controlStreamId, aeronDirectory, bytes, handshakeEvery, idle);
     }
