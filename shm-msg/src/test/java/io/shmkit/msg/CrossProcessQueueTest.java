@@ -322,6 +322,7 @@ class CrossProcessQueueTest extends SegmentTestSupport {
             assertTrue(taken.getMessage().contains("pid " + echo.pid()), taken.getMessage());
             first.close(); // the echo's recv ends, and it closes its end, which ends ours
             assertTrue(echo.join(Duration.ofSeconds(60)) && echo.exitCode() == 0, echo.output());
+            assertTrue(echo.output().contains("REPLIES 1000\n"), "one reply per message, none extra:\n" + echo.output());
         }
         try (Connection<byte[]> again = Pipe.ofBytes(dir, "pipe", Pipe.End.FIRST, true, 1 << 16)) {
             assertThrows(EndOfStreamException.class, () -> again.recv(Duration.ofSeconds(10)));

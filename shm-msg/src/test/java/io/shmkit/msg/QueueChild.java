@@ -184,11 +184,12 @@ public final class QueueChild {
     /** The second end of a duplex byte pipe: echoes each message back reversed until the first end closes. */
     static void pipeEcho(SegmentDirectory dir, String name) throws Exception {
         try (Connection<byte[]> connection = Pipe.ofBytes(dir, name, Pipe.End.SECOND, true, 1 << 16)) {
-            for (;;) {
+            for (long replies = 0; ; replies++) {
                 byte[] message;
                 try {
                     message = connection.recv();
                 } catch (EndOfStreamException ended) {
+                    System.out.println("REPLIES " + replies); // one per message: the parent checks none was extra
                     return;
                 }
                 byte[] reply = new byte[message.length];
