@@ -49,6 +49,8 @@ import org.agrona.concurrent.UnsafeBuffer;
 public final class QueueSender implements AutoCloseable {
     private static final System.Logger LOG = System.getLogger(QueueSender.class.getName());
     private static final int SEND_LIMIT = 256;
+    /** A duty cycle that begins this long after the last one follows a pause: its round-trip samples would hold the pause. */
+    private static final long LATE_CYCLE_NANOS = 10_000_000;
     /** The most messages in flight, whatever the window's bytes: bounds {@link #ends}. */
     private static final int MAX_IN_FLIGHT = 1 << 20;
     /** How long {@link #run()} waits, after {@link #stop()}, for acknowledgements of what is in flight. */
@@ -95,10 +97,15 @@ public final class QueueSender implements AutoCloseable {
     private long lastProgress;
     private long progressMark;
     private final RoundTrip roundTrip = new RoundTrip();
-    /** When this session's first HELLO went, for a round-trip sample at its ACCEPT; 0 once taken. */
-    private long helloSentAt;
-    /** When {@link #highest} was sent, for a round-trip sample at the ACK that covers it; 0 once taken. */
-    private long highestSentAt;
+    /** HELLOs Aeron took for this session, and when the first went: a round-trip sample at ACCEPT if it was the only one. */
+    private int hellos;
+    private long firstHelloAt;
+    /** The one number being timed for a round-trip sample, at the ACK that covers it (-1: none), and when it went. */
+    private long timedSeq = -1;
+    private long timedAt;
+    /** When the last duty cycle began, and whether this one began late (a pause of this process): no sample then. */
+    private long cycleAt;
+    private boolean lateCycle;
     /** The last number the receiver recorded: the queue is consumed up to the end of that message. */
     private long acked;
     /** The number of the next message read ahead. */
@@ -308,6 +315,9 @@ public final class QueueSender implements AutoCloseable {
      * @throws BridgeRefusedException if the receiver refused the link (its queue's layout differs)
      */
     public int doWork() {
+        long began = System.nanoTime();
+        lateCycle = cycleAt != 0 && began - cycleAt > LATE_CYCLE_NANOS;
+        cycleAt = began;
         int work = control.poll(controlHandler, 16);
         if (failure != null) {
             throw failure; // raised in the handler: Aeron's poll would have logged and dropped it
@@ -351,13 +361,11 @@ public final class QueueSender implements AutoCloseable {
     /**
      * Frames lost with an Aeron image (an outage longer than its liveness timeout) are never
      * retransmitted by Aeron; when frames are in flight, sending is not held back, and
-     * acknowledgements have not moved for three handshake periods, send again from the first
-     * unacknowledged message (the receiver drops what it has).
+     * acknowledgements have not moved for the {@link RoundTrip stall period} (at least three
+     * handshake periods), send again from the first unacknowledged message (the receiver drops
+     * what it has).
      */
     private void retransmitIfStalled(long now) {
-        if (acked != progressMark) {
-            roundTrip.progressed();
-        }
         if (!isInFlight() || backPressured || acked != progressMark) {
             progressMark = acked;
             lastProgress = now;
@@ -373,7 +381,7 @@ public final class QueueSender implements AutoCloseable {
         consumer.seekReadAhead(consumer.position());
         nextSeq = acked + 1;
         endSent = false;
-        highestSentAt = 0; // the ACK that covers it may now answer a resend: no sample
+        timedSeq = -1; // the ACK that covers it may now answer a resend: no sample (Karn's rule)
     }
 
     /** Reads ahead and sends; then END, once every producer has closed and all was read. */
@@ -385,8 +393,10 @@ public final class QueueSender implements AutoCloseable {
             work = consumer.readAhead(sender, SEND_LIMIT);
             if (highest != before) {
                 SENT.set(state, 0, highest);
-                // one clock read per batch: its messages went within microseconds of each other
-                highestSentAt = highest > receiverHas ? System.nanoTime() : 0;
+                if (timedSeq < 0 && highest > receiverHas && !backPressured) {
+                    timedSeq = highest; // one number timed at a time, as TCP times one segment
+                    timedAt = System.nanoTime();
+                }
             }
             if (work == 0 && endSeq < 0 && phase == Phase.STREAMING && !backPressured && consumer.isEndOfStreamAhead()) {
                 endSeq = nextSeq;
@@ -440,7 +450,7 @@ public final class QueueSender implements AutoCloseable {
                     + Publication.errorString(result) + ")");
         } else {
             backPressured = true; // the receiver is slower: later
-            highestSentAt = 0; // an acknowledgement now waits on the receiver's queue, not on the link: no sample
+            timedSeq = -1; // an acknowledgement now waits behind the publication's window, not only on the link: no sample
         }
         return false;
     }
@@ -469,16 +479,17 @@ public final class QueueSender implements AutoCloseable {
             }
             endSent = false;
             phase = Phase.DONE;
-            LOG.log(Level.INFO, "queue ''{0}'': end of stream recorded by the receiver after message {1,number,#}", name, acked);
+            LOG.log(Level.INFO, "queue ''{0}'': end of stream recorded by the receiver after message {1,number,#}; round trip"
+                    + " estimate {2,number,#} microseconds", name, acked, roundTrip.smoothed() / 1000);
         }
     }
 
     private void offerHello(long forIncarnation) {
-        if (forIncarnation != 0 && helloSentAt == 0) {
-            helloSentAt = System.nanoTime();
-        }
         int length = BridgeFrames.hello(scratch, forIncarnation, linkId, acked + 1, largest, queue.recordLayout());
-        data.offer(scratch, 0, length); // lost or refused: the next handshake sends it again
+        // lost or refused: the next handshake sends it again
+        if (data.offer(scratch, 0, length) > 0 && forIncarnation != 0 && hellos++ == 0) {
+            firstHelloAt = System.nanoTime();
+        }
     }
 
     private void onControl(DirectBuffer buffer, int offset, int length, Header header) {
@@ -502,7 +513,7 @@ public final class QueueSender implements AutoCloseable {
                     incarnation = frameIncarnation;
                     session = image;
                     phase = Phase.HELLO;
-                    helloSentAt = 0; // the HELLO sent just below starts this session's handshake sample
+                    hellos = 0; // the HELLO sent just below starts this session's handshake sample
                 }
                 if (phase == Phase.HELLO || phase == Phase.DONE) {
                     lastHandshake = System.nanoTime();
@@ -525,9 +536,11 @@ public final class QueueSender implements AutoCloseable {
             case BridgeFrames.ACK -> {
                 long next = BridgeFrames.next(buffer, offset);
                 if (current && phase == Phase.STREAMING && next - 1 > receiverHas) {
-                    if (highestSentAt > 0 && next - 1 >= highest) {
-                        roundTrip.sample(System.nanoTime() - highestSentAt);
-                        highestSentAt = 0;
+                    if (timedSeq >= 0 && next - 1 >= timedSeq) {
+                        if (!lateCycle) {
+                            roundTrip.sample(System.nanoTime() - timedAt);
+                        }
+                        timedSeq = -1;
                     }
                     receiverHas = next - 1;
                     applyAcknowledgements();
@@ -540,10 +553,12 @@ public final class QueueSender implements AutoCloseable {
 
     /** A receiver joined, needing message {@code next}: send from the first it lacks. */
     private void accept(long next) {
-        if (helloSentAt > 0) {
-            roundTrip.sample(System.nanoTime() - helloSentAt);
-            helloSentAt = 0;
+        roundTrip.newSession();
+        if (hellos == 1 && !lateCycle) {
+            roundTrip.sample(System.nanoTime() - firstHelloAt); // one HELLO, so the ACCEPT answers it (Karn's rule)
         }
+        hellos = 0;
+        timedSeq = -1;
         if (renumber) {
             if (next - 1 > acked) {
                 // the receiver's numbers are not those of this queue's messages: number them after the receiver's
@@ -565,6 +580,7 @@ public final class QueueSender implements AutoCloseable {
         applyAcknowledgements();
         LOG.log(Level.INFO, "queue ''{0}'': receiver joined, needs {1,number,#}; sending from {2,number,#}", name, next,
                 Math.max(next, acked + 1));
+        progressMark = acked;
         lastProgress = System.nanoTime();
     }
 

@@ -135,6 +135,11 @@ class BridgeTest {
         assertEquals(List.of(count, count - 1, 0L, 0L, 0L), List.of(result(consumer)[0], result(consumer)[1], result(consumer)[2],
                 result(consumer)[3], result(consumer)[4]), consumer.output());
         assertTrue(sender.output().contains("end of stream"), sender.output());
+        // the sender timed round trips from its acknowledgements: an estimate exists, and is a loopback's, not a stall's
+        Matcher estimate = Pattern.compile("round trip estimate (\\d+) microseconds").matcher(sender.output());
+        assertTrue(estimate.find(), sender.output());
+        long micros = Long.parseLong(estimate.group(1));
+        assertTrue(micros > 0 && micros < 5_000_000, "a round trip estimate of " + micros + " microseconds");
         assertTrue(receiver.output().contains("wrote " + count + " messages"), receiver.output());
         ReceiverState state = receiverState(hosts.b(), "orders");
         assertEquals(count + 1, state.next(), "the END frame takes the number after the last message");
