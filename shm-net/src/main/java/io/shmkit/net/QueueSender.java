@@ -315,14 +315,13 @@ public final class QueueSender implements AutoCloseable {
      * @throws BridgeRefusedException if the receiver refused the link (its queue's layout differs)
      */
     public int doWork() {
-        long began = System.nanoTime();
-        lateCycle = cycleAt != 0 && began - cycleAt > LATE_CYCLE_NANOS;
-        cycleAt = began;
+        long now = System.nanoTime(); // one clock read per cycle: the control poll takes microseconds
+        lateCycle = cycleAt != 0 && now - cycleAt > LATE_CYCLE_NANOS;
+        cycleAt = now;
         int work = control.poll(controlHandler, 16);
         if (failure != null) {
             throw failure; // raised in the handler: Aeron's poll would have logged and dropped it
         }
-        long now = System.nanoTime();
         switch (phase) {
             case WAITING -> {
                 if (now - lastHandshake >= handshakeNanos && data.isConnected()) {

@@ -119,6 +119,21 @@ class BridgeTest {
         return out;
     }
 
+    /** Waits for the producer and the consumer, then for both bridges to end after end of stream; each must exit 0. */
+    private static void awaitLink(JvmProcess producer, JvmProcess consumer, JvmProcess sender, JvmProcess receiver)
+            throws InterruptedException {
+        producer.joinChecked(LONG);
+        consumer.joinChecked(LONG);
+        sender.joinChecked(Duration.ofSeconds(60));
+        receiver.joinChecked(Duration.ofSeconds(60));
+    }
+
+    /** The consumer read messages 0 to {@code count - 1}, each once, in order, intact: none lost, twice or torn. */
+    private static void assertEveryMessageOnce(JvmProcess consumer, long count) {
+        long[] r = result(consumer);
+        assertEquals(List.of(count, count - 1, 0L, 0L, 0L), List.of(r[0], r[1], r[2], r[3], r[4]), consumer.output());
+    }
+
     @Test
     void aMillionMessagesArriveExactlyOnceInOrderAndTheEndOfStreamFollows() throws Exception {
         long count = 1_000_000;
@@ -128,12 +143,8 @@ class BridgeTest {
         JvmProcess consumer = start(NetChild.class, "consume", hosts.dirB.toString(), "orders");
         JvmProcess producer = start(NetChild.class, "produce", hosts.dirA.toString(), "orders", Long.toString(count));
 
-        producer.joinChecked(LONG);
-        consumer.joinChecked(LONG);
-        sender.joinChecked(Duration.ofSeconds(60));
-        receiver.joinChecked(Duration.ofSeconds(60));
-        assertEquals(List.of(count, count - 1, 0L, 0L, 0L), List.of(result(consumer)[0], result(consumer)[1], result(consumer)[2],
-                result(consumer)[3], result(consumer)[4]), consumer.output());
+        awaitLink(producer, consumer, sender, receiver);
+        assertEveryMessageOnce(consumer, count);
         assertTrue(sender.output().contains("end of stream"), sender.output());
         // the sender timed round trips from its acknowledgements: an estimate exists, and is a loopback's, not a stall's
         Matcher estimate = Pattern.compile("round trip estimate (\\d+) microseconds").matcher(sender.output());
@@ -329,13 +340,9 @@ class BridgeTest {
         }
         assertTrue(receiverAhead, "in " + kills + " kills, the receiver was never ahead of the sender's record");
         assertTrue(inFlightAtKills > 0, "messages were in flight at the kills");
-        producer.joinChecked(LONG);
-        consumer.joinChecked(LONG);
-        sender.joinChecked(Duration.ofSeconds(60));
-        receiver.joinChecked(Duration.ofSeconds(60));
+        awaitLink(producer, consumer, sender, receiver);
 
-        long[] r = result(consumer);
-        assertEquals(List.of(count, count - 1, 0L, 0L, 0L), List.of(r[0], r[1], r[2], r[3], r[4]), consumer.output());
+        assertEveryMessageOnce(consumer, count);
         ReceiverState state = receiverState(hosts.b(), "lossy");
         assertEquals(0, state.lost() + state.gaps() + state.duplicates(), state.toString());
         assertTrue(sender.output().contains("receiver joined, needs"), sender.output());
@@ -394,8 +401,7 @@ class BridgeTest {
         restarted.joinChecked(Duration.ofSeconds(60));
         receiver.joinChecked(Duration.ofSeconds(60));
 
-        long[] r = result(consumer);
-        assertEquals(List.of(20_000L, 19_999L, 0L, 0L, 0L), List.of(r[0], r[1], r[2], r[3], r[4]), consumer.output());
+        assertEveryMessageOnce(consumer, 20_000);
         assertTrue(restarted.output().contains("was made again"), restarted.output());
         assertTrue(restarted.output().contains("the receiver has numbers up to 9999; this queue's messages are numbered from 10000"),
                 restarted.output());
@@ -444,12 +450,8 @@ class BridgeTest {
         assertEquals(10_000, receiverState(hosts.b(), "outage").next(), "nothing crossed during the outage");
         java.nio.file.Files.delete(drop);
 
-        producer.joinChecked(LONG);
-        consumer.joinChecked(LONG);
-        sender.joinChecked(Duration.ofSeconds(60));
-        receiver.joinChecked(Duration.ofSeconds(60));
-        long[] r = result(consumer);
-        assertEquals(List.of(20_000L, 19_999L, 0L, 0L, 0L), List.of(r[0], r[1], r[2], r[3], r[4]), consumer.output());
+        awaitLink(producer, consumer, sender, receiver);
+        assertEveryMessageOnce(consumer, 20_000);
         assertTrue(receiver.output().contains("joins the sender again"), "the outage broke the session:\n" + receiver.output());
         assertEquals(0, receiverState(hosts.b(), "outage").lost());
     }
@@ -477,12 +479,8 @@ class BridgeTest {
         assertEquals(0, sender.exitCode(), sender.output());
         JvmProcess sender2 = bridge("send", hosts.dirA, "stops");
 
-        producer.joinChecked(LONG);
-        consumer.joinChecked(LONG);
-        sender2.joinChecked(Duration.ofSeconds(60));
-        receiver2.joinChecked(Duration.ofSeconds(60));
-        long[] r = result(consumer);
-        assertEquals(List.of(count, count - 1, 0L, 0L, 0L), List.of(r[0], r[1], r[2], r[3], r[4]), consumer.output());
+        awaitLink(producer, consumer, sender2, receiver2);
+        assertEveryMessageOnce(consumer, count);
         ReceiverState state = receiverState(hosts.b(), "stops");
         assertEquals(0, state.lost() + state.duplicates(), state.toString());
     }
