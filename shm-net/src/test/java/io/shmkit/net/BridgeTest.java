@@ -119,6 +119,18 @@ class BridgeTest {
         return out;
     }
 
+    /** The four processes of a link with a consumer on B. */
+    record Flowing(JvmProcess receiver, JvmProcess sender, JvmProcess consumer, JvmProcess producer) {}
+
+    /** Queues of 1 MiB on both sides, both bridges, a consumer on B and a producer of {@code count} messages on A. */
+    private Flowing flowingLink(String queue, long count) {
+        createQueues(hosts.a(), hosts.b(), queue, 1 << 20, 1 << 20);
+        JvmProcess receiver = bridge("receive", hosts.dirB, queue);
+        JvmProcess sender = bridge("send", hosts.dirA, queue);
+        JvmProcess consumer = start(NetChild.class, "consume", hosts.dirB.toString(), queue);
+        return new Flowing(receiver, sender, consumer, start(NetChild.class, "produce", hosts.dirA.toString(), queue, Long.toString(count)));
+    }
+
     /** Waits for the producer and the consumer, then for both bridges to end after end of stream; each must exit 0. */
     private static void awaitLink(JvmProcess producer, JvmProcess consumer, JvmProcess sender, JvmProcess receiver)
             throws InterruptedException {
@@ -137,11 +149,11 @@ class BridgeTest {
     @Test
     void aMillionMessagesArriveExactlyOnceInOrderAndTheEndOfStreamFollows() throws Exception {
         long count = 1_000_000;
-        createQueues(hosts.a(), hosts.b(), "orders", 1 << 20, 1 << 20);
-        JvmProcess receiver = bridge("receive", hosts.dirB, "orders");
-        JvmProcess sender = bridge("send", hosts.dirA, "orders");
-        JvmProcess consumer = start(NetChild.class, "consume", hosts.dirB.toString(), "orders");
-        JvmProcess producer = start(NetChild.class, "produce", hosts.dirA.toString(), "orders", Long.toString(count));
+        Flowing link = flowingLink("orders", count);
+        JvmProcess receiver = link.receiver();
+        JvmProcess sender = link.sender();
+        JvmProcess consumer = link.consumer();
+        JvmProcess producer = link.producer();
 
         awaitLink(producer, consumer, sender, receiver);
         assertEveryMessageOnce(consumer, count);
@@ -313,11 +325,11 @@ class BridgeTest {
     @Test
     void aSendingBridgeKilledMidStreamLosesNothingAndWritesNothingTwice() throws Exception {
         long count = 300_000;
-        createQueues(hosts.a(), hosts.b(), "lossy", 1 << 20, 1 << 20);
-        JvmProcess receiver = bridge("receive", hosts.dirB, "lossy");
-        JvmProcess sender = bridge("send", hosts.dirA, "lossy");
-        JvmProcess consumer = start(NetChild.class, "consume", hosts.dirB.toString(), "lossy");
-        JvmProcess producer = start(NetChild.class, "produce", hosts.dirA.toString(), "lossy", Long.toString(count));
+        Flowing link = flowingLink("lossy", count);
+        JvmProcess receiver = link.receiver();
+        JvmProcess sender = link.sender();
+        JvmProcess consumer = link.consumer();
+        JvmProcess producer = link.producer();
         int kills = 0;
         boolean receiverAhead = false;
         long inFlightAtKills = 0;
@@ -459,11 +471,11 @@ class BridgeTest {
     @Test
     void bridgesStoppedWithSigtermLoseNothingAndDoNotEndQueueBsStream() throws Exception {
         long count = 300_000;
-        createQueues(hosts.a(), hosts.b(), "stops", 1 << 20, 1 << 20);
-        JvmProcess receiver = bridge("receive", hosts.dirB, "stops");
-        JvmProcess sender = bridge("send", hosts.dirA, "stops");
-        JvmProcess consumer = start(NetChild.class, "consume", hosts.dirB.toString(), "stops");
-        JvmProcess producer = start(NetChild.class, "produce", hosts.dirA.toString(), "stops", Long.toString(count));
+        Flowing link = flowingLink("stops", count);
+        JvmProcess receiver = link.receiver();
+        JvmProcess sender = link.sender();
+        JvmProcess consumer = link.consumer();
+        JvmProcess producer = link.producer();
 
         Children.await("50,000 messages recorded", LONG,
                 () -> receiverStateExists(hosts.b(), "stops") && receiverState(hosts.b(), "stops").next() >= 50_000, receiver, sender);
